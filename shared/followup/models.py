@@ -1,0 +1,284 @@
+"""Domain models: the interview payload of CONTRACT §3 and the follow-ups planned from it.
+
+Limits are generous for a person but keep the whole validated payload far below EventBridge's 256 KB entry limit,
+so an accepted interview always fits in its `InterviewSubmitted` event and in one DynamoDB item.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import (
+    AfterValidator,
+    AnyUrl,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    UrlConstraints,
+    field_validator,
+    model_validator,
+)
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85]")
+
+
+def _no_control_chars(value: str) -> str:
+    if _CONTROL_CHARS.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _single_line(value: str) -> str:
+    # Names, titles and emails can reach a mail header: CR/LF there would be header injection.
+    if _LINE_BREAKS.search(value) or _CONTROL_CHARS.search(value):
+        raise ValueError("must be a single line without control characters")
+    return value
+
+
+_IANA_ZONES: frozenset[str] | None = None
+
+
+def _iana_timezone(value: str) -> str:
+    global _IANA_ZONES
+    if _IANA_ZONES is None:
+        _IANA_ZONES = frozenset(available_timezones())
+    if value not in _IANA_ZONES:
+        raise ValueError("must be an IANA timezone name such as 'Europe/London'")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:  # pragma: no cover - guarded by the set above
+        raise ValueError("must be an IANA timezone name such as 'Europe/London'") from exc
+    return value
+
+
+def _iso_country(value: str) -> str:
+    import holidays  # deferred: only validation of a country code needs the holidays registry
+
+    code = value.upper()
+    if code not in holidays.list_supported_countries():
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code with a public-holiday calendar, such as 'US'")
+    return code
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must include a UTC offset, e.g. 2026-11-24T15:00:00-05:00")
+    if not (2000 <= value.year <= 2100):
+        raise ValueError("must be a date between the years 2000 and 2100")
+    return value
+
+
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_single_line)]
+ShortLine = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), AfterValidator(_single_line)
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(_no_control_chars)]
+Topic = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_single_line)
+]
+Timezone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64), AfterValidator(_iana_timezone)]
+Country = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2), AfterValidator(_iso_country)]
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+HttpUrl = Annotated[AnyUrl, UrlConstraints(allowed_schemes=["http", "https"], max_length=500)]
+Email = Annotated[EmailStr, StringConstraints(max_length=254), AfterValidator(_single_line)]
+HourMinute = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Candidate(_Strict):
+    name: ShortLine
+    email: Email
+    timezone: Timezone | None = Field(default=None, description="IANA timezone; defaults to the company's")
+    signature: Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_control_chars)] | None = None
+
+
+class Company(_Strict):
+    name: Line
+    timezone: Timezone | None = Field(default=None, description="IANA timezone; defaults to the candidate's, else UTC")
+    country: Country | None = Field(default=None, description="ISO 3166-1 alpha-2; public holidays are skipped")
+
+
+class Position(_Strict):
+    title: Line
+
+
+Stage = Literal["phone_screen", "technical", "onsite", "panel", "final", "other"]
+Format = Literal["video", "phone", "in_person"]
+
+
+class InterviewDetails(_Strict):
+    stage: Stage = "other"
+    format: Format = "video"
+    started_at: AwareDatetime | None = None
+    ended_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> InterviewDetails:
+        if self.started_at is not None and self.started_at > self.ended_at:
+            raise ValueError("started_at must not be after ended_at")
+        return self
+
+
+class Interviewer(_Strict):
+    name: ShortLine
+    email: Email
+    title: Line | None = None
+    primary_contact: bool = False
+    timezone: Timezone | None = Field(default=None, description="IANA timezone; defaults to the company's")
+    topics: Annotated[list[Topic], Field(max_length=10)] = Field(default_factory=list)
+    linkedin_url: HttpUrl | None = None
+    mailing_address: Annotated[str, StringConstraints(max_length=300), AfterValidator(_no_control_chars)] | None = None
+
+
+class Highlights(_Strict):
+    skills: Annotated[list[ShortLine], Field(max_length=10)] = Field(default_factory=list)
+    experience: Text | None = None
+    why_fit: Text | None = None
+
+
+class NextSteps(_Strict):
+    decision_expected_by: date | None = None
+    notes: Text | None = None
+
+
+class SendWindow(_Strict):
+    start: HourMinute = "09:00"
+    end: HourMinute = "17:00"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SendWindow:
+        if self.start_time >= self.end_time:
+            raise ValueError("send_window.start must be before send_window.end")
+        return self
+
+    @property
+    def start_time(self) -> time:
+        return time.fromisoformat(self.start)
+
+    @property
+    def end_time(self) -> time:
+        return time.fromisoformat(self.end)
+
+
+Tone = Literal["formal", "warm", "concise"]
+Mode = Literal["auto", "review"]
+
+
+class Preferences(_Strict):
+    tone: Tone = "warm"
+    mode: Mode = "auto"
+    max_follow_ups: Annotated[int, Field(ge=0, le=3)] = 2
+    send_window: SendWindow = Field(default_factory=SendWindow)
+    handwritten_note: bool = False
+    linkedin: bool = False
+    work_samples: Annotated[list[HttpUrl], Field(max_length=10)] = Field(default_factory=list)
+
+
+class InterviewRequest(_Strict):
+    """The body of `POST /interviews` (CONTRACT §3). Unknown fields at any level are rejected."""
+
+    candidate: Candidate
+    company: Company
+    position: Position
+    interview: InterviewDetails
+    interviewers: Annotated[list[Interviewer], Field(min_length=1, max_length=12)]
+    highlights: Highlights = Field(default_factory=Highlights)
+    next_steps: NextSteps = Field(default_factory=NextSteps)
+    preferences: Preferences = Field(default_factory=Preferences)
+
+    @field_validator("interviewers")
+    @classmethod
+    def _distinct_interviewers(cls, interviewers: list[Interviewer]) -> list[Interviewer]:
+        seen: set[str] = set()
+        for person in interviewers:
+            address = str(person.email).lower()
+            if address in seen:
+                raise ValueError(f"interviewer email {address!r} is listed twice")
+            seen.add(address)
+        if sum(1 for person in interviewers if person.primary_contact) > 1:
+            raise ValueError("at most one interviewer can be the primary contact")
+        return interviewers
+
+    @property
+    def primary_contact_index(self) -> int:
+        """The interviewer who gets check-ins: the one marked primary, else the first."""
+        for index, person in enumerate(self.interviewers):
+            if person.primary_contact:
+                return index
+        return 0
+
+    def company_timezone(self) -> str:
+        return self.company.timezone or self.candidate.timezone or "UTC"
+
+    def candidate_timezone(self) -> str:
+        return self.candidate.timezone or self.company.timezone or "UTC"
+
+    def interviewer_timezone(self, index: int) -> str:
+        return self.interviewers[index].timezone or self.company_timezone()
+
+    def to_document(self) -> dict[str, Any]:
+        """JSON-ready form used in events and DynamoDB items."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class FollowUpKind(StrEnum):
+    THANK_YOU = "thank_you"
+    CHECK_IN = "check_in"
+    FINAL = "final"
+    REMINDER_HANDWRITTEN_NOTE = "reminder_handwritten_note"
+    REMINDER_LINKEDIN = "reminder_linkedin"
+    REMINDER_WORK_SAMPLES = "reminder_work_samples"
+
+    @property
+    def is_nudge(self) -> bool:
+        """Messages to the company (stopped by any reply or outcome), as opposed to the candidate's own tasks."""
+        return self in (FollowUpKind.THANK_YOU, FollowUpKind.CHECK_IN, FollowUpKind.FINAL)
+
+
+class FollowUpStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    AWAITING_APPROVAL = "awaiting_approval"
+    SENDING = "sending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+
+
+class PlannedFollowUp(BaseModel):
+    """One message the cadence policy decided to send, and when."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: FollowUpKind
+    to: str
+    to_name: str
+    timezone: str = Field(description="IANA timezone of the recipient; the schedule fires in it")
+    due_at: datetime = Field(description="aware UTC instant")
+    interviewer_index: int | None = None
+
+    def local_due_at(self) -> datetime:
+        return self.due_at.astimezone(ZoneInfo(self.timezone))
+
+
+class SkippedStep(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: FollowUpKind
+    reason: str
+
+
+class Plan(BaseModel):
+    follow_ups: list[PlannedFollowUp]
+    skipped: list[SkippedStep] = Field(default_factory=list)
