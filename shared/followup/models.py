@@ -75,7 +75,9 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_single_line)]
+Line = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_single_line)
+]
 ShortLine = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), AfterValidator(_single_line)
 ]
@@ -84,7 +86,9 @@ Topic = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_single_line)
 ]
 Timezone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64), AfterValidator(_iana_timezone)]
-Country = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2), AfterValidator(_iso_country)]
+Country = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2), AfterValidator(_iso_country)
+]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 HttpUrl = Annotated[AnyUrl, UrlConstraints(allowed_schemes=["http", "https"], max_length=500)]
 Email = Annotated[EmailStr, StringConstraints(max_length=254), AfterValidator(_single_line)]

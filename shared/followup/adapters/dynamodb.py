@@ -1,0 +1,440 @@
+"""DynamoDB adapter: the only code that reads or writes the follow-up table.
+
+One partition per interview (`pk = IV#<id>`) holds the interview item, one item per follow-up and the timeline,
+so `GET /interviews/{id}` is a single Query and nothing on a request path scans.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from followup.models import FollowUpStatus, PlannedFollowUp
+
+INTERVIEW_SK = "#INTERVIEW"
+FOLLOW_UP_PREFIX = "FU#"
+TIMELINE_PREFIX = "TL#"
+
+# Scheduler fires within about a minute of the due time; anything earlier than this is not that schedule's delivery.
+EARLY_TOLERANCE = timedelta(minutes=5)
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def interview_pk(interview_id: str) -> str:
+    return f"IV#{interview_id}"
+
+
+def _to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _serializer.serialize(value) for key, value in values.items() if value is not None}
+
+
+def _from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _deserializer.deserialize(value) for key, value in item.items()}
+
+
+def _iso(instant: datetime) -> str:
+    return instant.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _epoch(instant: datetime) -> int:
+    return int(instant.timestamp())
+
+
+def _is_condition_failure(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def _cancellation_codes(exc: ClientError) -> list[str]:
+    reasons = exc.response.get("CancellationReasons", [])
+    return [str(reason.get("Code", "None")) for reason in reasons]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    event: str
+    detail: str = ""
+    follow_up_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpRecord:
+    """A follow-up as stored: the plan plus its delivery state and the interview it belongs to."""
+
+    interview_id: str
+    follow_up_id: str
+    kind: str
+    to: str
+    to_name: str
+    timezone: str
+    due_at: str
+    status: str
+    interviewer_index: int | None
+    document: dict[str, Any]
+    message_id: str | None = None
+    claimed_at: str | None = None
+    attempts: int = 0
+    reason: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> FollowUpRecord:
+        values = _from_item(item)
+        index = values.get("interviewer_index")
+        return cls(
+            interview_id=str(values["interview_id"]),
+            follow_up_id=str(values["follow_up_id"]),
+            kind=str(values["kind"]),
+            to=str(values["to"]),
+            to_name=str(values.get("to_name", "")),
+            timezone=str(values["timezone"]),
+            due_at=str(values["due_at"]),
+            status=str(values["status"]),
+            interviewer_index=None if index is None else int(index),
+            document=json.loads(values["document"]) if "document" in values else {},
+            message_id=values.get("message_id"),
+            claimed_at=values.get("claimed_at"),
+            attempts=int(values.get("attempts", 0)),
+            reason=values.get("reason"),
+            raw=values,
+        )
+
+    def planned(self) -> PlannedFollowUp:
+        return PlannedFollowUp(
+            id=self.follow_up_id,
+            kind=self.kind,  # type: ignore[arg-type]
+            to=self.to,
+            to_name=self.to_name,
+            timezone=self.timezone,
+            due_at=datetime.fromisoformat(self.due_at),
+            interviewer_index=self.interviewer_index,
+        )
+
+
+@dataclass(frozen=True)
+class InterviewBundle:
+    interview: dict[str, Any]
+    follow_ups: list[FollowUpRecord]
+    timeline: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """Outcome of a claim: the claimed record, or why nothing was claimed (the item as it was)."""
+
+    record: FollowUpRecord | None
+    current_status: str | None
+
+    @property
+    def claimed(self) -> bool:
+        return self.record is not None
+
+
+class FollowUpTable:
+    """Reads and writes interviews, follow-ups and timeline entries."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # -- writes -----------------------------------------------------------------------------------------------
+
+    def _timeline_put(self, interview_id: str, entry: TimelineEntry, seq: int, expires_at: datetime) -> dict[str, Any]:
+        # The sequence keeps entries written in one call distinct and in order.
+        sk = f"{TIMELINE_PREFIX}{_iso(entry.at)}#{seq:03d}#{entry.event}#{entry.follow_up_id or ''}"
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": _to_item(
+                    {
+                        "pk": interview_pk(interview_id),
+                        "sk": sk,
+                        "at": _iso(entry.at),
+                        "event": entry.event,
+                        "detail": entry.detail,
+                        "follow_up_id": entry.follow_up_id,
+                        "expires_at": _epoch(expires_at),
+                    }
+                ),
+            }
+        }
+
+    def store_planned_interview(
+        self,
+        *,
+        interview_id: str,
+        submitted_at: datetime,
+        document: Mapping[str, Any],
+        follow_ups: Sequence[PlannedFollowUp],
+        timeline: Sequence[TimelineEntry],
+        expires_at: datetime,
+        initial_status: FollowUpStatus = FollowUpStatus.SCHEDULED,
+    ) -> bool:
+        """Write the interview, its follow-ups and timeline in one transaction.
+
+        Returns False when the interview was already stored (a redelivered event): nothing is written twice.
+        """
+        pk = interview_pk(interview_id)
+        document_json = json.dumps(document, separators=(",", ":"), sort_keys=True)
+        candidate = document.get("candidate", {})
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _to_item(
+                        {
+                            "pk": pk,
+                            "sk": INTERVIEW_SK,
+                            "interview_id": interview_id,
+                            "submitted_at": _iso(submitted_at),
+                            "status": "active",
+                            "document": document_json,
+                            "candidate_email": str(candidate.get("email", "")).lower(),
+                            "expires_at": _epoch(expires_at),
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ]
+        for follow_up in follow_ups:
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": self._follow_up_item(
+                            interview_id, follow_up, document_json, expires_at, initial_status
+                        ),
+                    }
+                }
+            )
+        items.extend(self._timeline_put(interview_id, entry, seq, expires_at) for seq, entry in enumerate(timeline))
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            codes = _cancellation_codes(exc)
+            if exc.response["Error"]["Code"] == "TransactionCanceledException" and codes[:1] == [
+                "ConditionalCheckFailed"
+            ]:
+                return False
+            raise
+        return True
+
+    def _follow_up_item(
+        self,
+        interview_id: str,
+        follow_up: PlannedFollowUp,
+        document_json: str,
+        expires_at: datetime,
+        status: FollowUpStatus,
+    ) -> dict[str, Any]:
+        # The interview document rides on each follow-up so a send needs no second read (claim returns it all).
+        return _to_item(
+            {
+                "pk": interview_pk(interview_id),
+                "sk": f"{FOLLOW_UP_PREFIX}{follow_up.id}",
+                "interview_id": interview_id,
+                "follow_up_id": follow_up.id,
+                "kind": str(follow_up.kind),
+                "to": follow_up.to,
+                "to_name": follow_up.to_name,
+                "timezone": follow_up.timezone,
+                "due_at": _iso(follow_up.due_at),
+                "interviewer_index": follow_up.interviewer_index,
+                "status": str(status),
+                "attempts": 0,
+                "document": document_json,
+                "expires_at": _epoch(expires_at),
+            }
+        )
+
+    def claim_follow_up(
+        self, interview_id: str, follow_up_id: str, *, now: datetime, early_tolerance: timedelta = EARLY_TOLERANCE
+    ) -> ClaimResult:
+        """Move a due follow-up `scheduled → sending` in one conditional write and return it whole.
+
+        A cancelled, sent, suppressed, already-claimed or not-yet-due follow-up (a stale message for a re-planned
+        one) fails the condition; the item as it was comes back with the failure, so the caller knows why.
+        """
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": interview_pk(interview_id), "sk": f"{FOLLOW_UP_PREFIX}{follow_up_id}"}),
+                UpdateExpression="SET #status = :sending, claimed_at = :now ADD attempts :one",
+                ConditionExpression="#status = :scheduled AND due_at <= :horizon",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=_to_item(
+                    {
+                        ":sending": "sending",
+                        ":scheduled": "scheduled",
+                        ":now": _iso(now),
+                        ":horizon": _iso(now + early_tolerance),
+                        ":one": 1,
+                    }
+                ),
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if not _is_condition_failure(exc):
+                raise
+            old = exc.response.get("Item") or self._get_follow_up_item(interview_id, follow_up_id)
+            if not old:
+                return ClaimResult(record=None, current_status=None)
+            values = _from_item(old)
+            status = values.get("status")
+            if status == "scheduled":
+                status = "not_due"
+            return ClaimResult(record=None, current_status=status)
+        return ClaimResult(record=FollowUpRecord.from_item(response["Attributes"]), current_status="sending")
+
+    def _get_follow_up_item(self, interview_id: str, follow_up_id: str) -> dict[str, Any] | None:
+        # Only on a failed claim, and only where the failure did not carry the item (older DynamoDB emulators).
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=_to_item({"pk": interview_pk(interview_id), "sk": f"{FOLLOW_UP_PREFIX}{follow_up_id}"}),
+            ConsistentRead=True,
+        )
+        item: dict[str, Any] | None = response.get("Item")
+        return item
+
+    def _transition(
+        self,
+        interview_id: str,
+        follow_up_id: str,
+        *,
+        from_statuses: Iterable[str],
+        to_status: str,
+        extra: Mapping[str, Any] | None = None,
+        timeline: TimelineEntry | None = None,
+        expires_at: datetime | None = None,
+    ) -> bool:
+        names = {"#status": "status"}
+        values: dict[str, Any] = {":to": to_status}
+        sets = ["#status = :to"]
+        for index, (attribute, value) in enumerate((extra or {}).items()):
+            names[f"#a{index}"] = attribute
+            values[f":v{index}"] = value
+            sets.append(f"#a{index} = :v{index}")
+        allowed = []
+        for index, status in enumerate(from_statuses):
+            values[f":from{index}"] = status
+            allowed.append(f":from{index}")
+        update = {
+            "TableName": self._table,
+            "Key": _to_item({"pk": interview_pk(interview_id), "sk": f"{FOLLOW_UP_PREFIX}{follow_up_id}"}),
+            "UpdateExpression": "SET " + ", ".join(sets),
+            "ConditionExpression": f"#status IN ({', '.join(allowed)})",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": _to_item(values),
+        }
+        try:
+            if timeline is None:
+                self._client.update_item(**update)
+            else:
+                assert expires_at is not None
+                # One transaction: the state change and its timeline entry land together or not at all.
+                self._client.transact_write_items(
+                    TransactItems=[
+                        {"Update": update},
+                        self._timeline_put(interview_id, timeline, 0, expires_at),
+                    ]
+                )
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                return False
+            if exc.response["Error"]["Code"] == "TransactionCanceledException" and "ConditionalCheckFailed" in (
+                _cancellation_codes(exc)
+            ):
+                return False
+            raise
+        return True
+
+    def mark_sent(
+        self, record: FollowUpRecord, *, message_id: str, now: datetime, expires_at: datetime, detail: str
+    ) -> bool:
+        """`sending → sent` with the SES MessageId and a timeline entry, in one transaction."""
+        return self._transition(
+            record.interview_id,
+            record.follow_up_id,
+            from_statuses=["sending"],
+            to_status="sent",
+            extra={"message_id": message_id, "sent_at": _iso(now)},
+            timeline=TimelineEntry(at=now, event="sent", detail=detail, follow_up_id=record.follow_up_id),
+            expires_at=expires_at,
+        )
+
+    def release_claim(self, record: FollowUpRecord) -> bool:
+        """`sending → scheduled`: nothing was sent (e.g. SES throttled), so the queue may retry the record."""
+        return self._transition(
+            record.interview_id, record.follow_up_id, from_statuses=["sending"], to_status="scheduled"
+        )
+
+    def mark_failed(
+        self,
+        interview_id: str,
+        follow_up_id: str,
+        *,
+        from_statuses: Iterable[str],
+        reason: str,
+        now: datetime,
+        expires_at: datetime,
+        status: FollowUpStatus = FollowUpStatus.FAILED,
+    ) -> bool:
+        return self._transition(
+            interview_id,
+            follow_up_id,
+            from_statuses=from_statuses,
+            to_status=str(status),
+            extra={"reason": reason},
+            timeline=TimelineEntry(at=now, event=str(status), detail=reason, follow_up_id=follow_up_id),
+            expires_at=expires_at,
+        )
+
+    # -- reads ------------------------------------------------------------------------------------------------
+
+    def load_interview(self, interview_id: str) -> InterviewBundle | None:
+        """The interview, its follow-ups and timeline from one partition (Query, paginated)."""
+        interview: dict[str, Any] | None = None
+        follow_ups: list[FollowUpRecord] = []
+        timeline: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": interview_pk(interview_id)}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._client.query(**kwargs)
+            for raw in page.get("Items", []):
+                sk = raw["sk"]["S"]
+                if sk == INTERVIEW_SK:
+                    interview = _from_item(raw)
+                elif sk.startswith(FOLLOW_UP_PREFIX):
+                    follow_ups.append(FollowUpRecord.from_item(raw))
+                elif sk.startswith(TIMELINE_PREFIX):
+                    values = _from_item(raw)
+                    timeline.append(
+                        {
+                            "at": values["at"],
+                            "event": values["event"],
+                            "detail": values.get("detail", ""),
+                            "follow_up_id": values.get("follow_up_id"),
+                        }
+                    )
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        if interview is None:
+            return None
+        interview["document"] = json.loads(interview["document"])
+        follow_ups.sort(key=lambda record: (record.due_at, record.follow_up_id))
+        return InterviewBundle(interview=interview, follow_ups=follow_ups, timeline=timeline)

@@ -1,0 +1,34 @@
+"""EventBridge adapter: publishes the pipeline's domain events to its bus."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+SOURCE = "followup.api"
+
+
+class PublishError(RuntimeError):
+    """EventBridge accepted the call but not the entry."""
+
+
+class EventPublisher:
+    def __init__(self, client: Any, bus_name: str) -> None:
+        self._client = client
+        self._bus = bus_name
+
+    def publish(self, detail_type: str, detail: Mapping[str, Any]) -> None:
+        response = self._client.put_events(
+            Entries=[
+                {
+                    "Source": SOURCE,
+                    "DetailType": detail_type,
+                    "Detail": json.dumps(dict(detail), separators=(",", ":")),
+                    "EventBusName": self._bus,
+                }
+            ]
+        )
+        if response.get("FailedEntryCount", 0):
+            entry = response["Entries"][0]
+            raise PublishError(f"{detail_type} not published: {entry.get('ErrorCode')}")

@@ -1,0 +1,18 @@
+"""Secrets from SSM Parameter Store (SecureString), cached for five minutes by Powertools Parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SECRET_CACHE_SECONDS = 300
+
+
+class SecretStore:
+    def __init__(self, client: Any) -> None:
+        from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+        self._provider = SSMProvider(boto3_client=client)
+
+    def get(self, name: str) -> str:
+        value = self._provider.get(name, decrypt=True, max_age=SECRET_CACHE_SECONDS)
+        return str(value)

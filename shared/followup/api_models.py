@@ -1,0 +1,76 @@
+"""Response shapes of the HTTP API; they also document it in `/openapi.json`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorField(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    fields: list[ErrorField] = Field(default_factory=list)
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class FollowUpSummary(BaseModel):
+    id: str
+    kind: str
+    to: str
+    due_at: str = Field(description="UTC instant, ISO 8601")
+
+
+class SubmissionResponse(BaseModel):
+    interview_id: str
+    status: str
+    follow_ups: list[FollowUpSummary]
+    warnings: list[str] = Field(default_factory=list)
+
+
+class FollowUpState(FollowUpSummary):
+    status: str
+    message_id: str | None = None
+    local_due_at: str | None = Field(default=None, description="due time in the recipient's timezone")
+    reason: str | None = None
+
+
+class TimelineItem(BaseModel):
+    at: str
+    event: str
+    detail: str = ""
+
+
+class InterviewView(BaseModel):
+    interview: dict[str, Any]
+    follow_ups: list[FollowUpState]
+    timeline: list[TimelineItem]
+
+
+class PreviewMessage(BaseModel):
+    id: str
+    kind: str
+    to: str
+    due_at: str
+    local_due_at: str
+    candidate_local_due_at: str
+    subject: str
+    text: str
+    html: str
+
+
+class PreviewResponse(BaseModel):
+    follow_ups: list[PreviewMessage]
+    warnings: list[str]
+
+
+def error_body(code: str, message: str, fields: list[ErrorField] | None = None) -> dict[str, Any]:
+    return ErrorBody(error=ErrorDetail(code=code, message=message, fields=fields or [])).model_dump()

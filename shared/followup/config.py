@@ -1,0 +1,60 @@
+"""Configuration: one pydantic model per function, read from the environment once at cold start.
+
+A missing variable fails at start with the variable's name, never a silent default pointing at the wrong table.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class ConfigurationError(RuntimeError):
+    """The function's environment is incomplete or invalid."""
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    table_name: str = Field(alias="TABLE_NAME", min_length=1)
+    retention_days: int = Field(alias="RETENTION_DAYS", default=180, ge=1, le=3650)
+
+
+class ApiSettings(_Settings):
+    idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME", min_length=1)
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+    api_key_parameter: str = Field(alias="API_KEY_PARAMETER", min_length=1)
+    webhook_secret_parameter: str = Field(alias="WEBHOOK_SECRET_PARAMETER", min_length=1)
+    form_key_parameter: str = Field(alias="FORM_KEY_PARAMETER", min_length=1)
+    link_secret_parameter: str = Field(alias="LINK_SECRET_PARAMETER", min_length=1)
+    public_base_url: str = Field(alias="PUBLIC_BASE_URL", default="")
+
+
+class PlannerSettings(_Settings):
+    schedule_group_name: str = Field(alias="SCHEDULE_GROUP_NAME", min_length=1)
+    scheduler_role_arn: str = Field(alias="SCHEDULER_ROLE_ARN", min_length=1)
+    send_queue_arn: str = Field(alias="SEND_QUEUE_ARN", min_length=1)
+    scheduler_dlq_arn: str = Field(alias="SCHEDULER_DLQ_ARN", min_length=1)
+
+
+class SenderSettings(_Settings):
+    sender_email: str = Field(alias="SENDER_EMAIL", min_length=3)
+    sender_name: str = Field(alias="SENDER_NAME", default="Interview Follow-ups")
+    ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)
+    link_secret_parameter: str = Field(alias="LINK_SECRET_PARAMETER", min_length=1)
+    public_base_url: str = Field(alias="PUBLIC_BASE_URL", default="")
+
+
+S = TypeVar("S", bound=_Settings)
+
+
+def load_settings(model: type[S], environ: dict[str, str] | None = None) -> S:
+    """Validate the environment into `model`; raise ConfigurationError naming every missing or bad variable."""
+    source = dict(os.environ if environ is None else environ)
+    try:
+        return model.model_validate(source)
+    except ValidationError as exc:
+        problems = ", ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+        raise ConfigurationError(f"{model.__name__} is not configured: {problems}") from exc

@@ -1,0 +1,58 @@
+"""`Idempotency-Key` on `POST /interviews`, through Powertools idempotency on its own DynamoDB table.
+
+Same key and same body → the stored response; same key and another body → 409; a concurrent duplicate waits
+for the first answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
+
+from followup import aws
+from followup.models import InterviewRequest
+from followup.submission import submit_interview
+
+if TYPE_CHECKING:
+    from followup.http_api import ApiDependencies
+
+IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
+
+
+def build_idempotent_submit(deps: ApiDependencies) -> Callable[..., dict[str, Any]]:
+    from followup.http_api import ApiError, wait_for_in_progress
+
+    store = DynamoDBPersistenceLayer(
+        table_name=deps.settings.idempotency_table_name, boto3_client=aws.client("dynamodb")
+    )
+    config = IdempotencyConfig(
+        event_key_jmespath="key",
+        payload_validation_jmespath="fingerprint",
+        expires_after_seconds=IDEMPOTENCY_WINDOW_SECONDS,
+        raise_on_no_idempotency_key=True,
+    )
+
+    @idempotent_function(data_keyword_argument="submission", persistence_store=store, config=config)
+    def submit(submission: dict[str, Any]) -> dict[str, Any]:
+        request = InterviewRequest.model_validate(submission["document"])
+        return submit_interview(request, deps.publisher).body()
+
+    def submit_once(*, key: str, fingerprint: str, document: dict[str, Any], context: Any) -> dict[str, Any]:
+        if context is not None:
+            config.register_lambda_context(context)
+        submission = {"key": key, "fingerprint": fingerprint, "document": document}
+        try:
+            return wait_for_in_progress(lambda: submit(submission=submission))
+        except IdempotencyValidationError:
+            raise ApiError(
+                409, "idempotency_key_reused", "this Idempotency-Key was already used with a different body"
+            ) from None
+
+    return submit_once

@@ -1,0 +1,172 @@
+"""The sender: claim → render → SendEmail → mark sent, for one due follow-up.
+
+Exactly-once rests on the claim: one conditional write moves the follow-up `scheduled → sending`, so a duplicate
+or late delivery (cancelled, sent, suppressed, already claimed) sends nothing.
+
+Crash mid-send: a process that dies after the claim leaves `sending`. Its SQS message comes back after the
+visibility timeout; once the claim is older than the lease, the follow-up is marked `failed` with the reason and
+an `InterruptedSends` metric raises the alarm — SES has no idempotency key, so sending again could mail the same
+person twice. Never silence, never a duplicate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import formataddr
+from enum import StrEnum
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from followup import clock
+from followup.adapters.dynamodb import FollowUpRecord, FollowUpTable
+from followup.adapters.ses import EmailSender, OutgoingEmail, SendRejected, SendThrottled
+from followup.models import FollowUpKind, InterviewRequest
+from followup.render import RenderedMessage, render_follow_up
+
+logger = Logger(child=True)
+
+# Longer than the function timeout, shorter than the queue's visibility timeout: an older claim is a dead process.
+CLAIM_LEASE = timedelta(seconds=150)
+
+
+class SendOutcome(StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"  # cancelled, already sent, suppressed: nothing to do
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # an earlier attempt died mid-send
+
+
+class RetryLater(Exception):
+    """The record must come back later (throttled, or another attempt holds a fresh claim)."""
+
+
+@dataclass(frozen=True)
+class SenderIdentity:
+    email: str
+    name: str
+
+
+def _single_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+def compose_email(
+    record: FollowUpRecord, request: InterviewRequest, message: RenderedMessage, identity: SenderIdentity
+) -> OutgoingEmail:
+    """Addresses, headers and tags for one follow-up. Nothing from the payload reaches a header unsanitised."""
+    candidate_name = _single_line(request.candidate.name)
+    candidate = formataddr((candidate_name, str(request.candidate.email)), charset="utf-8")
+    kind = FollowUpKind(record.kind)
+    from_address = formataddr((_single_line(f"{candidate_name} via {identity.name}"), identity.email), charset="utf-8")
+    recipient = formataddr((_single_line(record.to_name), record.to), charset="utf-8")
+    to_candidate = record.to.lower() == str(request.candidate.email).lower()
+    return OutgoingEmail(
+        from_address=from_address,
+        to=[recipient],
+        # The candidate sees every message that goes out in their name.
+        bcc=[] if to_candidate else [candidate],
+        reply_to=[candidate],
+        subject=_single_line(message.subject),
+        text=message.text,
+        html=message.html,
+        headers={
+            "X-Followup-Interview": record.interview_id,
+            "X-Followup-Kind": str(kind),
+        },
+        tags={"interview_id": record.interview_id, "follow_up_id": record.follow_up_id, "kind": str(kind)},
+    )
+
+
+def _expires_at(record: FollowUpRecord) -> datetime:
+    raw = record.raw.get("expires_at")
+    return datetime.fromtimestamp(int(raw), tz=clock.now().tzinfo) if raw is not None else clock.now()
+
+
+class FollowUpSender:
+    def __init__(self, table: FollowUpTable, mailer: EmailSender, identity: SenderIdentity) -> None:
+        self._table = table
+        self._mailer = mailer
+        self._identity = identity
+
+    def send_due(self, payload: dict[str, Any]) -> SendOutcome:
+        """Deliver the follow-up named by a schedule's input `{"interview_id", "follow_up_id"}`."""
+        interview_id = str(payload["interview_id"])
+        follow_up_id = str(payload["follow_up_id"])
+        log = {"interview_id": interview_id, "follow_up_id": follow_up_id}
+        now = clock.now()
+        claim = self._table.claim_follow_up(interview_id, follow_up_id, now=now)
+        if not claim.claimed:
+            if claim.current_status == "sending":
+                return self._settle_stale_claim(interview_id, follow_up_id, now)
+            logger.info("nothing to send", extra={**log, "status": claim.current_status})
+            return SendOutcome.SKIPPED
+        record = claim.record
+        assert record is not None
+        try:
+            request = InterviewRequest.model_validate(record.document)
+            message = render_follow_up(request, record.planned())
+            email = compose_email(record, request, message, self._identity)
+        except Exception as exc:  # a stored interview that no longer renders must not block the queue
+            logger.exception("render failed", extra=log)
+            self._table.mark_failed(
+                interview_id,
+                follow_up_id,
+                from_statuses=["sending"],
+                reason=f"could not render: {type(exc).__name__}",
+                now=now,
+                expires_at=_expires_at(record),
+            )
+            return SendOutcome.FAILED
+        try:
+            message_id = self._mailer.send(email)
+        except SendThrottled:
+            self._table.release_claim(record)
+            logger.warning("SES throttled; record returns to the queue", extra=log)
+            raise RetryLater("SES throttled") from None
+        except SendRejected as exc:
+            self._table.mark_failed(
+                interview_id,
+                follow_up_id,
+                from_statuses=["sending"],
+                reason=f"SES rejected the message: {exc}",
+                now=now,
+                expires_at=_expires_at(record),
+            )
+            logger.error("SES rejected the message", extra={**log, "code": str(exc)})
+            return SendOutcome.FAILED
+        self._table.mark_sent(
+            record,
+            message_id=message_id,
+            now=clock.now(),
+            expires_at=_expires_at(record),
+            detail=f"{record.kind} to {record.to_name}",
+        )
+        logger.info("sent", extra={**log, "kind": record.kind, "message_id": message_id})
+        return SendOutcome.SENT
+
+    def _settle_stale_claim(self, interview_id: str, follow_up_id: str, now: datetime) -> SendOutcome:
+        bundle = self._table.load_interview(interview_id)
+        record = next((r for r in (bundle.follow_ups if bundle else []) if r.follow_up_id == follow_up_id), None)
+        if record is None or record.status != "sending" or record.claimed_at is None:
+            return SendOutcome.SKIPPED
+        claimed_at = datetime.fromisoformat(record.claimed_at.replace("Z", "+00:00"))
+        if now - claimed_at < CLAIM_LEASE:
+            raise RetryLater("another attempt holds a fresh claim")
+        reason = (
+            "interrupted mid-send: the sender stopped after claiming; SES may or may not have accepted "
+            "the message, so it is not sent again"
+        )
+        self._table.mark_failed(
+            interview_id,
+            follow_up_id,
+            from_statuses=["sending"],
+            reason=reason,
+            now=now,
+            expires_at=_expires_at(record),
+        )
+        logger.error(
+            "interrupted send marked failed", extra={"interview_id": interview_id, "follow_up_id": follow_up_id}
+        )
+        return SendOutcome.INTERRUPTED

@@ -1,0 +1,88 @@
+"""Accepting an interview: plan it, publish `InterviewSubmitted`, answer with the plan.
+
+The API stores nothing itself. The event carries the whole validated interview and its plan, and the planner
+writes the interview together with its follow-ups in one transaction, so no interview can exist without its plan:
+if the API dies before PutEvents, nothing was stored and the client's retry (same Idempotency-Key) starts over;
+once PutEvents succeeded, EventBridge retries the planner for 24 h and then parks the event in its DLQ.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from followup import clock
+from followup.adapters.events import EventPublisher
+from followup.cadence import plan_follow_ups
+from followup.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp
+
+INTERVIEW_SUBMITTED = "InterviewSubmitted"
+
+
+def new_interview_id(at: datetime) -> str:
+    """Time-ordered, unguessable, URL- and schedule-name-safe (22 chars)."""
+    return f"{int(at.timestamp() * 1000):012x}{secrets.token_hex(5)}"
+
+
+def iso_utc(instant: datetime) -> str:
+    return instant.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def follow_up_summary(follow_up: PlannedFollowUp) -> dict[str, Any]:
+    return {"id": follow_up.id, "kind": str(follow_up.kind), "to": follow_up.to, "due_at": iso_utc(follow_up.due_at)}
+
+
+def plan_warnings(request: InterviewRequest, plan: Plan, submitted_at: datetime) -> list[str]:
+    """What the candidate should know about the plan before anything goes out."""
+    warnings = [f"{step.kind}: skipped — {step.reason}" for step in plan.skipped]
+    for index, person in enumerate(request.interviewers):
+        if not person.topics:
+            warnings.append(
+                f"interviewers[{index}] has no topics: the thank-you to {person.name} will be generic; "
+                "add what you discussed with them"
+            )
+    ended = request.interview.ended_at
+    for follow_up in plan.follow_ups:
+        if follow_up.kind == FollowUpKind.THANK_YOU and (follow_up.due_at - ended).total_seconds() > 24 * 3600:
+            warnings.append(
+                f"{follow_up.id}: the interview ended more than 24 hours before it can go out; "
+                "send it as soon as possible"
+            )
+    if request.next_steps.decision_expected_by and request.next_steps.decision_expected_by < submitted_at.date():
+        warnings.append("next_steps.decision_expected_by is in the past: the check-in is planned from today")
+    return warnings
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    interview_id: str
+    plan: Plan
+    warnings: list[str]
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "interview_id": self.interview_id,
+            "status": "scheduled",
+            "follow_ups": [follow_up_summary(item) for item in self.plan.follow_ups],
+            "warnings": self.warnings,
+        }
+
+
+def submit_interview(request: InterviewRequest, publisher: EventPublisher) -> SubmissionResult:
+    """Plan the interview and hand it to the planner through the bus."""
+    submitted_at = clock.now()
+    plan = plan_follow_ups(request, submitted_at)
+    interview_id = new_interview_id(submitted_at)
+    publisher.publish(
+        INTERVIEW_SUBMITTED,
+        {
+            "interview_id": interview_id,
+            "submitted_at": iso_utc(submitted_at),
+            "interview": request.to_document(),
+            "follow_ups": [item.model_dump(mode="json") for item in plan.follow_ups],
+            "skipped": [item.model_dump(mode="json") for item in plan.skipped],
+        },
+    )
+    return SubmissionResult(interview_id=interview_id, plan=plan, warnings=plan_warnings(request, plan, submitted_at))

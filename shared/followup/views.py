@@ -1,0 +1,71 @@
+"""JSON views the API returns: an interview's state, and the preview of a plan."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from followup.adapters.dynamodb import InterviewBundle
+from followup.cadence import plan_follow_ups
+from followup.models import InterviewRequest
+from followup.render import render_follow_up
+from followup.submission import iso_utc, plan_warnings
+
+
+def _local(instant: datetime, timezone: str) -> str:
+    return instant.astimezone(ZoneInfo(timezone)).isoformat(timespec="minutes")
+
+
+def interview_view(bundle: InterviewBundle) -> dict[str, Any]:
+    """`GET /interviews/{id}`: the interview as submitted, each follow-up's state, and the timeline in order."""
+    interview = dict(bundle.interview["document"])
+    interview.update(
+        {
+            "id": bundle.interview["interview_id"],
+            "submitted_at": bundle.interview["submitted_at"],
+            "status": bundle.interview.get("status", "active"),
+        }
+    )
+    if bundle.interview.get("outcome"):
+        interview["outcome"] = bundle.interview["outcome"]
+    follow_ups = []
+    for record in bundle.follow_ups:
+        due = datetime.fromisoformat(record.due_at.replace("Z", "+00:00"))
+        follow_ups.append(
+            {
+                "id": record.follow_up_id,
+                "kind": record.kind,
+                "to": record.to,
+                "due_at": record.due_at,
+                "local_due_at": _local(due, record.timezone),
+                "status": record.status,
+                "message_id": record.message_id,
+                "reason": record.reason,
+            }
+        )
+    timeline = [{"at": entry["at"], "event": entry["event"], "detail": entry["detail"]} for entry in bundle.timeline]
+    return {"interview": interview, "follow_ups": follow_ups, "timeline": timeline}
+
+
+def preview_interview(request: InterviewRequest, now: datetime) -> dict[str, Any]:
+    """`POST /preview`: every planned message rendered, with local send times; nothing stored or sent."""
+    plan = plan_follow_ups(request, now)
+    candidate_zone = request.candidate_timezone()
+    messages = []
+    for follow_up in plan.follow_ups:
+        rendered = render_follow_up(request, follow_up)
+        messages.append(
+            {
+                "id": follow_up.id,
+                "kind": str(follow_up.kind),
+                "to": follow_up.to,
+                "due_at": iso_utc(follow_up.due_at),
+                "local_due_at": _local(follow_up.due_at, follow_up.timezone),
+                "candidate_local_due_at": _local(follow_up.due_at, candidate_zone),
+                "subject": rendered.subject,
+                "text": rendered.text,
+                "html": rendered.html,
+            }
+        )
+    return {"follow_ups": messages, "warnings": plan_warnings(request, plan, now)}
