@@ -3,6 +3,7 @@
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from followup.observability import logger, metrics
 from followup.sender_handler import process_send_batch
 

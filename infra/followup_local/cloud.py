@@ -14,6 +14,7 @@ Used by the integration tests (in-process moto), the local stack (moto server) a
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import re
@@ -364,10 +365,9 @@ class LocalCloud:
         url = queue_url_from_arn(target["Arn"], self.endpoint_url, self.sqs)
         self.sqs.send_message(QueueUrl=url, MessageBody=target.get("Input", "{}"))
         if schedule.get("ActionAfterCompletion") == "DELETE":
-            try:
+            # The planner may have cancelled it while it fired.
+            with contextlib.suppress(self.scheduler.exceptions.ResourceNotFoundException):
                 self.scheduler.delete_schedule(Name=schedule["Name"], GroupName=schedule["GroupName"])
-            except self.scheduler.exceptions.ResourceNotFoundException:
-                pass  # the planner cancelled it while it fired
 
     def fire_due_schedules(self) -> int:
         fired = 0

@@ -235,7 +235,7 @@ def _not_found(_: Exception) -> Response:
 
 # -- routes -----------------------------------------------------------------------------------------------------
 
-_ERRORS = {
+_ERRORS: dict[int, Any] = {
     status: {"description": text, "content": {"application/json": {"model": ErrorBody}}}
     for status, text in {
         400: "malformed request",
@@ -316,6 +316,15 @@ def openapi_document():
         content_type="application/json",
         body=app.get_openapi_json_schema(title="Interview follow-ups", version="1.0.0"),
     )
+
+
+def _include_routers() -> None:
+    from followup.web_form import router as form_router
+
+    app.include_router(form_router)
+
+
+_include_routers()
 
 
 def wait_for_in_progress(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:

@@ -26,5 +26,5 @@ def redact(value: Any) -> Any:
 
 
 class RedactingFormatter(LambdaPowertoolsFormatter):
-    def serialize(self, log: dict[str, Any]) -> str:
-        return super().serialize(log=redact(log))
+    def serialize(self, log: Any) -> str:
+        return super().serialize(log=redact(log) if isinstance(log, dict) else log)

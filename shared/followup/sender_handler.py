@@ -51,4 +51,5 @@ def process_send_batch(event: dict[str, Any], context: LambdaContext, metrics: M
         metrics.add_metric(name=_METRIC_BY_OUTCOME[outcome], unit=MetricUnit.Count, value=1)
         return str(outcome)
 
-    return process_partial_response(event=event, record_handler=send_record, processor=processor, context=context)
+    response = process_partial_response(event=event, record_handler=send_record, processor=processor, context=context)
+    return dict(response)

@@ -71,13 +71,20 @@ def test_sample_interview_is_planned_scheduled_and_sent_once(cloud: LocalCloud) 
     assert mail["bcc"] == ["Ada Lovelace <ada@example.com>"]
     assert mail["reply_to"] == ["Ada Lovelace <ada@example.com>"]
     assert mail["from"].endswith(f"<{cloud.provisioned.parameters['SenderEmail']}>")
-    assert mail["tags"] == {"interview_id": accepted["interview_id"], "follow_up_id": "thank_you-0", "kind": "thank_you"}
+    assert mail["tags"] == {
+        "interview_id": accepted["interview_id"],
+        "follow_up_id": "thank_you-0",
+        "kind": "thank_you",
+    }
     assert mail["headers"]["X-Followup-Interview"] == accepted["interview_id"]
     assert mail["configuration_set"] == cloud.provisioned.physical["ConfigurationSet"]
-    assert "Grace" in mail["text"] and "Senior Data Engineer" in mail["text"]
+    assert "Grace" in mail["text"]
+    assert "Senior Data Engineer" in mail["text"]
     assert "moving nightly batch ETL to streaming" in mail["text"]
     assert mail["sent_at"] == "2026-11-25T14:00:00Z"
-    assert "\r" not in mail["subject"] and "\n" not in mail["subject"] and len(mail["subject"]) <= 70
+    assert "\r" not in mail["subject"]
+    assert "\n" not in mail["subject"]
+    assert len(mail["subject"]) <= 70
 
     # And its schedule is gone (ActionAfterCompletion=DELETE), the follow-up is sent with SES's MessageId
     assert f"{accepted['interview_id']}-thank_you-0" not in {s["Name"] for s in cloud.pending_schedules()}
@@ -146,7 +153,10 @@ def test_signed_webhook_is_accepted_and_a_bad_signature_writes_nothing(cloud: Lo
     # A signature made with another secret, or too old, is refused and nothing is planned
     for header in (sign("not-the-secret", body, now), sign(cloud.webhook_secret, body, now - 400)):
         status, _, data = cloud.http(
-            "POST", "/interviews", body=body, headers={"x-followup-signature": header, "content-type": "application/json"}
+            "POST",
+            "/interviews",
+            body=body,
+            headers={"x-followup-signature": header, "content-type": "application/json"},
         )
         assert status == 401
         assert json.loads(data)["error"]["code"] == "unauthorized"
@@ -201,7 +211,7 @@ def test_redelivered_submission_event_plans_once(cloud: LocalCloud) -> None:
     # Then nothing is written or scheduled twice
     assert result == {"interview_id": accepted["interview_id"], "stored": False, "schedules": 0}
     assert {s["Name"] for s in cloud.pending_schedules()} == schedules
-    status, view = cloud.api("GET", f"/interviews/{accepted['interview_id']}")
+    _status, view = cloud.api("GET", f"/interviews/{accepted['interview_id']}")
     assert len(view["follow_ups"]) == len(accepted["follow_ups"])
     assert [e["event"] for e in view["timeline"]].count("submitted") == 1
     assert events_client is not None
@@ -233,7 +243,7 @@ def test_throttled_send_is_retried_and_sent_once(cloud: LocalCloud) -> None:
     thank_yous = [m for m in cloud.outbox.as_json() if m["tags"]["follow_up_id"] == "thank_you-0"]
     assert len(thank_yous) == 1
     assert refusals["left"] == 0
-    status, view = cloud.api("GET", f"/interviews/{accepted['interview_id']}")
+    _status, view = cloud.api("GET", f"/interviews/{accepted['interview_id']}")
     assert {f["id"]: f["status"] for f in view["follow_ups"]}["thank_you-0"] == "sent"
 
 
@@ -271,7 +281,7 @@ def test_crash_after_send_before_mark_sent_is_failed_and_never_resent(cloud: Loc
 
     # Then it is marked failed with the reason, never sent a second time
     assert len([m for m in cloud.outbox.as_json() if m["tags"]["follow_up_id"] == "thank_you-0"]) == 1
-    status, view = cloud.api("GET", f"/interviews/{accepted['interview_id']}")
+    _status, view = cloud.api("GET", f"/interviews/{accepted['interview_id']}")
     state = {f["id"]: f for f in view["follow_ups"]}["thank_you-0"]
     assert state["status"] == "failed"
     assert "interrupted mid-send" in state["reason"]

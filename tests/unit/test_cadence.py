@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from followup.cadence import (
     DEFAULT_POLICY,
     CadencePolicy,
@@ -24,8 +27,6 @@ from followup.cadence import (
     thank_you_due_at,
 )
 from followup.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "interview.json"
 NY, LONDON = "America/New_York", "Europe/London"

@@ -15,7 +15,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from followup.models import FollowUpStatus, PlannedFollowUp
+from followup.models import FollowUpKind, FollowUpStatus, PlannedFollowUp
 
 INTERVIEW_SK = "#INTERVIEW"
 FOLLOW_UP_PREFIX = "FU#"
@@ -110,7 +110,7 @@ class FollowUpRecord:
     def planned(self) -> PlannedFollowUp:
         return PlannedFollowUp(
             id=self.follow_up_id,
-            kind=self.kind,  # type: ignore[arg-type]
+            kind=FollowUpKind(self.kind),
             to=self.to,
             to_name=self.to_name,
             timezone=self.timezone,
@@ -286,7 +286,7 @@ class FollowUpTable:
         except ClientError as exc:
             if not _is_condition_failure(exc):
                 raise
-            old = exc.response.get("Item") or self._get_follow_up_item(interview_id, follow_up_id)
+            old: Any = exc.response.get("Item") or self._get_follow_up_item(interview_id, follow_up_id)
             if not old:
                 return ClaimResult(record=None, current_status=None)
             values = _from_item(old)
