@@ -55,6 +55,18 @@ class InterviewView(BaseModel):
     timeline: list[TimelineItem]
 
 
+class OutcomeResponse(BaseModel):
+    interview_id: str
+    outcome: str
+    cancelled: list[str]
+
+
+class ReplanResponse(BaseModel):
+    interview_id: str
+    decision_expected_by: str
+    follow_ups: list[FollowUpSummary]
+
+
 class PreviewMessage(BaseModel):
     id: str
     kind: str

@@ -24,19 +24,22 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from followup import aws, clock
-from followup.adapters.dynamodb import FollowUpTable
+from followup.adapters.dynamodb import FollowUpTable, InterviewBundle
 from followup.adapters.events import EventPublisher
 from followup.adapters.secrets import SecretStore
 from followup.api_models import (
     ErrorBody,
     ErrorField,
     InterviewView,
+    OutcomeResponse,
     PreviewResponse,
+    ReplanResponse,
     SubmissionResponse,
     error_body,
 )
 from followup.auth import AuthenticationError, authenticate
 from followup.config import ApiSettings, load_settings
+from followup.lifecycle import DecisionDateChange, OutcomeRequest
 from followup.models import InterviewRequest
 
 logger = Logger(child=True)
@@ -293,6 +296,91 @@ def get_interview(id: str):
     if bundle is None:
         raise ApiError(404, "not_found", "no interview with this id")
     return json_response(200, interview_view(bundle))
+
+
+def _load(interview_id: str) -> InterviewBundle:
+    if not INTERVIEW_ID_PATTERN.match(interview_id):
+        raise ApiError(404, "not_found", "no interview with this id")
+    bundle = dependencies().table.load_interview(interview_id)
+    if bundle is None:
+        raise ApiError(404, "not_found", "no interview with this id")
+    return bundle
+
+
+@app.post(
+    "/interviews/<id>/outcome",
+    summary="Record the outcome; every pending follow-up it ends is cancelled and its schedule deleted",
+    responses={
+        200: {"description": "recorded", "content": {"application/json": {"model": OutcomeResponse}}},
+        **_ERRORS,
+    },
+)
+def post_outcome(id: str, outcome: Annotated[OutcomeRequest, Body()]):
+    from followup.lifecycle import record_outcome
+
+    deps = dependencies()
+    bundle = _load(id)
+    return json_response(200, record_outcome(deps.table, deps.publisher, bundle, outcome, clock.now()))
+
+
+@app.patch(
+    "/interviews/<id>",
+    summary="Change the decision date; the pending check-in and final are re-planned from it",
+    responses={
+        200: {"description": "re-planned", "content": {"application/json": {"model": ReplanResponse}}},
+        **_ERRORS,
+    },
+)
+def patch_interview(id: str, change: Annotated[DecisionDateChange, Body()]):
+    from followup.lifecycle import change_decision_date
+
+    deps = dependencies()
+    bundle = _load(id)
+    return json_response(200, change_decision_date(deps.table, deps.publisher, bundle, change, clock.now()))
+
+
+@app.delete(
+    "/interviews/<id>",
+    summary="Delete the interview, its follow-ups, timeline and schedules",
+    responses={204: {"description": "deleted"}, **_ERRORS},
+)
+def delete_interview(id: str):
+    from followup.lifecycle import delete_interview as remove
+
+    deps = dependencies()
+    remove(deps.table, deps.publisher, _load(id))
+    return Response(status_code=204, body="")
+
+
+def _link_page(token: str, act: bool) -> Response:
+    from followup.link_actions import PAGE_HEADERS, confirmation_page, invalid_page, perform, verify
+    from followup.links import InvalidLink
+
+    deps = dependencies()
+    now = clock.now()
+    try:
+        claim = verify(deps.secrets.get(deps.settings.link_secret_parameter), token, now)
+    except InvalidLink as exc:
+        page = invalid_page(exc)
+    else:
+        bundle = deps.table.load_interview(claim.interview_id)
+        if act and bundle is not None:
+            page = perform(deps.table, deps.publisher, bundle, claim, now)
+        else:
+            page = confirmation_page(bundle, claim, token)
+    return Response(
+        status_code=page.status, content_type="text/html; charset=utf-8", body=page.render(), headers=PAGE_HEADERS
+    )
+
+
+@app.get("/a/<token>", summary="Confirmation page of a one-click link (changes nothing)", include_in_schema=False)
+def get_link(token: str):
+    return _link_page(token, act=False)
+
+
+@app.post("/a/<token>", summary="Perform a one-click link's action, once", include_in_schema=False)
+def post_link(token: str):
+    return _link_page(token, act=True)
 
 
 @app.post(

@@ -186,6 +186,9 @@ class Preferences(_Strict):
     handwritten_note: bool = False
     linkedin: bool = False
     work_samples: Annotated[list[HttpUrl], Field(max_length=10)] = Field(default_factory=list)
+    review_hold_hours: Annotated[int, Field(ge=1, le=168)] = Field(
+        default=24, description="review mode: hours a draft waits for approval before it is dropped"
+    )
 
 
 class InterviewRequest(_Strict):

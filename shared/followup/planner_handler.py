@@ -1,4 +1,4 @@
-"""PlannerFunction's logic behind its entry point: dispatch by event type to the planning service."""
+"""PlannerFunction's logic behind its entry point: dispatch by event type to the planner."""
 
 from __future__ import annotations
 
@@ -9,12 +9,20 @@ from followup import aws
 from followup.adapters.dynamodb import FollowUpTable
 from followup.adapters.scheduler import FollowUpScheduler, ScheduleTarget
 from followup.config import PlannerSettings, load_settings
-from followup.planning import store_and_schedule
+from followup.lifecycle import (
+    DECISION_DATE_CHANGED,
+    FOLLOW_UP_APPROVED,
+    FOLLOW_UPS_RESCHEDULED,
+    FOLLOW_UPS_STOPPED,
+    INTERVIEW_DELETED,
+    INTERVIEW_OUTCOME_RECORDED,
+)
+from followup.planning import Planner
 from followup.submission import INTERVIEW_SUBMITTED
 
 
 @cache
-def _services() -> tuple[PlannerSettings, FollowUpTable, FollowUpScheduler]:
+def _planner() -> Planner:
     settings = load_settings(PlannerSettings)
     table = FollowUpTable(aws.client("dynamodb"), settings.table_name)
     scheduler = FollowUpScheduler(
@@ -26,11 +34,11 @@ def _services() -> tuple[PlannerSettings, FollowUpTable, FollowUpScheduler]:
             dead_letter_arn=settings.scheduler_dlq_arn,
         ),
     )
-    return settings, table, scheduler
+    return Planner(table, scheduler, settings.retention_days)
 
 
 def reset_services() -> None:
-    _services.cache_clear()
+    _planner.cache_clear()
 
 
 class UnknownEventError(ValueError):
@@ -38,8 +46,16 @@ class UnknownEventError(ValueError):
 
 
 def handle_bus_event(detail_type: str, detail: dict[str, Any]) -> dict[str, Any]:
-    settings, table, scheduler = _services()
+    planner = _planner()
+    interview_id = str(detail.get("interview_id", ""))
     if detail_type == INTERVIEW_SUBMITTED:
-        result = store_and_schedule(detail, table=table, scheduler=scheduler, retention_days=settings.retention_days)
+        result = planner.store_and_schedule(detail)
         return {"interview_id": result.interview_id, "stored": result.stored, "schedules": result.schedules_created}
+    if detail_type in (INTERVIEW_OUTCOME_RECORDED, FOLLOW_UPS_STOPPED, INTERVIEW_DELETED):
+        deleted = planner.delete_schedules(interview_id, detail.get("follow_up_ids", []))
+        return {"interview_id": interview_id, "schedules_deleted": deleted}
+    if detail_type in (DECISION_DATE_CHANGED, FOLLOW_UPS_RESCHEDULED):
+        return {"interview_id": interview_id, "rescheduled": planner.reschedule(detail)}
+    if detail_type == FOLLOW_UP_APPROVED:
+        return {"interview_id": interview_id, "schedules": planner.schedule_approved(detail)}
     raise UnknownEventError(f"unhandled event type {detail_type!r}")

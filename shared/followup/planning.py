@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from followup.adapters.dynamodb import FollowUpTable, TimelineEntry
 from followup.adapters.scheduler import FollowUpScheduler, schedule_name
-from followup.models import FollowUpStatus, PlannedFollowUp, SkippedStep
+from followup.models import FollowUpKind, InterviewRequest, PlannedFollowUp, SkippedStep
 
 logger = Logger(child=True)
+
+HOLD_SUFFIX = "-hold"
+EXPIRE_REVIEW = "expire_review"
 
 
 def retention_deadline(follow_ups: list[PlannedFollowUp], submitted_at: datetime, retention_days: int) -> datetime:
     """DynamoDB TTL: the interview is kept `retention_days` after its last planned follow-up."""
     last = max([item.due_at for item in follow_ups] + [submitted_at])
     return last + timedelta(days=retention_days)
+
+
+def hold_schedule_name(interview_id: str, follow_up_id: str) -> str:
+    return schedule_name(interview_id, follow_up_id) + HOLD_SUFFIX
+
+
+def needs_review(request: InterviewRequest, follow_up: PlannedFollowUp) -> bool:
+    """Review mode holds the messages to the company for the candidate's approval; their own reminders go as is."""
+    return request.preferences.mode == "review" and FollowUpKind(follow_up.kind).is_nudge
 
 
 @dataclass(frozen=True)
@@ -29,56 +41,111 @@ class PlanningResult:
     schedules_created: int
 
 
-def store_and_schedule(
-    detail: Mapping[str, Any],
-    *,
-    table: FollowUpTable,
-    scheduler: FollowUpScheduler,
-    retention_days: int,
-) -> PlanningResult:
-    """Persist a submitted interview with its plan, then create one schedule per follow-up.
+class Planner:
+    def __init__(self, table: FollowUpTable, scheduler: FollowUpScheduler, retention_days: int) -> None:
+        self._table = table
+        self._scheduler = scheduler
+        self._retention_days = retention_days
 
-    Idempotent: a redelivered event finds the interview stored (the transaction's condition fails, nothing is
-    written) and re-creates only the schedules still missing for follow-ups still scheduled.
-    """
-    interview_id = str(detail["interview_id"])
-    submitted_at = datetime.fromisoformat(str(detail["submitted_at"]))
-    follow_ups = [PlannedFollowUp.model_validate(item) for item in detail["follow_ups"]]
-    skipped = [SkippedStep.model_validate(item) for item in detail.get("skipped", [])]
-    expires_at = retention_deadline(follow_ups, submitted_at, retention_days)
-    timeline = [TimelineEntry(at=submitted_at, event="submitted", detail=f"{len(follow_ups)} follow-ups planned")]
-    timeline += [
-        TimelineEntry(at=submitted_at, event="skipped", detail=f"{step.kind}: {step.reason}") for step in skipped
-    ]
-    stored = table.store_planned_interview(
-        interview_id=interview_id,
-        submitted_at=submitted_at,
-        document=detail["interview"],
-        follow_ups=follow_ups,
-        timeline=timeline,
-        expires_at=expires_at,
-    )
-    to_schedule = follow_ups
-    if not stored:
-        bundle = table.load_interview(interview_id)
-        still_scheduled = {
-            record.follow_up_id for record in (bundle.follow_ups if bundle else []) if record.status == "scheduled"
-        }
-        to_schedule = [item for item in follow_ups if item.id in still_scheduled]
-        logger.info("interview already stored; re-checking schedules", extra={"interview_id": interview_id})
-    created = 0
-    for item in to_schedule:
-        created += scheduler.create(
-            schedule_name(interview_id, item.id),
-            due_at=item.due_at,
-            timezone=item.timezone,
-            payload={"interview_id": interview_id, "follow_up_id": item.id},
+    def _schedule(self, interview_id: str, request: InterviewRequest, item: PlannedFollowUp) -> int:
+        created = int(
+            self._scheduler.create(
+                schedule_name(interview_id, item.id),
+                due_at=item.due_at,
+                timezone=item.timezone,
+                payload={"interview_id": interview_id, "follow_up_id": item.id},
+            )
         )
-    logger.info(
-        "interview planned",
-        extra={"interview_id": interview_id, "follow_ups": len(follow_ups), "schedules_created": created},
-    )
-    return PlanningResult(interview_id=interview_id, stored=stored, schedules_created=created)
+        if needs_review(request, item):
+            # The draft goes out at the due time; without an answer by then + hold, the message is dropped.
+            created += self._scheduler.create(
+                hold_schedule_name(interview_id, item.id),
+                due_at=item.due_at + timedelta(hours=request.preferences.review_hold_hours),
+                timezone=item.timezone,
+                payload={"interview_id": interview_id, "follow_up_id": item.id, "action": EXPIRE_REVIEW},
+            )
+        return created
 
+    def store_and_schedule(self, detail: Mapping[str, Any]) -> PlanningResult:
+        """Persist a submitted interview with its plan, then create one schedule per follow-up.
 
-__all__ = ["FollowUpStatus", "PlanningResult", "retention_deadline", "store_and_schedule"]
+        Idempotent: a redelivered event finds the interview stored (the transaction's condition fails, nothing is
+        written) and re-creates only the schedules still missing for follow-ups still scheduled.
+        """
+        interview_id = str(detail["interview_id"])
+        submitted_at = datetime.fromisoformat(str(detail["submitted_at"]).replace("Z", "+00:00"))
+        request = InterviewRequest.model_validate(detail["interview"])
+        follow_ups = [PlannedFollowUp.model_validate(item) for item in detail["follow_ups"]]
+        skipped = [SkippedStep.model_validate(item) for item in detail.get("skipped", [])]
+        expires_at = retention_deadline(follow_ups, submitted_at, self._retention_days)
+        timeline = [TimelineEntry(at=submitted_at, event="submitted", detail=f"{len(follow_ups)} follow-ups planned")]
+        timeline += [
+            TimelineEntry(at=submitted_at, event="skipped", detail=f"{step.kind}: {step.reason}") for step in skipped
+        ]
+        stored = self._table.store_planned_interview(
+            interview_id=interview_id,
+            submitted_at=submitted_at,
+            document=detail["interview"],
+            follow_ups=follow_ups,
+            timeline=timeline,
+            expires_at=expires_at,
+        )
+        to_schedule = follow_ups
+        if not stored:
+            bundle = self._table.load_interview(interview_id)
+            still_scheduled = {
+                record.follow_up_id for record in (bundle.follow_ups if bundle else []) if record.status == "scheduled"
+            }
+            to_schedule = [item for item in follow_ups if item.id in still_scheduled]
+            logger.info("interview already stored; re-checking schedules", extra={"interview_id": interview_id})
+        created = sum(self._schedule(interview_id, request, item) for item in to_schedule)
+        logger.info(
+            "interview planned",
+            extra={"interview_id": interview_id, "follow_ups": len(follow_ups), "schedules_created": created},
+        )
+        return PlanningResult(interview_id=interview_id, stored=stored, schedules_created=created)
+
+    def delete_schedules(self, interview_id: str, follow_up_ids: Iterable[str]) -> int:
+        """Cancel: delete each follow-up's schedule (and its review hold) by name; gone already is fine."""
+        deleted = 0
+        for follow_up_id in follow_up_ids:
+            deleted += self._scheduler.delete(schedule_name(interview_id, follow_up_id))
+            deleted += self._scheduler.delete(hold_schedule_name(interview_id, follow_up_id))
+        logger.info("schedules deleted", extra={"interview_id": interview_id, "deleted": deleted})
+        return deleted
+
+    def reschedule(self, detail: Mapping[str, Any]) -> int:
+        """Move still-scheduled follow-ups to new times: update the item, then delete + create the schedule
+        (never UpdateSchedule, which resets every field it is not given)."""
+        interview_id = str(detail["interview_id"])
+        bundle = self._table.load_interview(interview_id)
+        if bundle is None:
+            return 0
+        document = detail.get("interview") or bundle.interview["document"]
+        request = InterviewRequest.model_validate(document)
+        moved = 0
+        for raw in detail.get("follow_ups", []):
+            item = PlannedFollowUp.model_validate(raw)
+            if not self._table.reschedule(interview_id, item, document=document):
+                continue  # sent, cancelled or claimed meanwhile: nothing to move
+            self.delete_schedules(interview_id, [item.id])
+            self._schedule(interview_id, request, item)
+            moved += 1
+        logger.info("follow-ups re-planned", extra={"interview_id": interview_id, "moved": moved})
+        return moved
+
+    def schedule_approved(self, detail: Mapping[str, Any]) -> int:
+        """An approved draft: schedule its real send for the next minute (its first schedule has fired)."""
+        interview_id = str(detail["interview_id"])
+        follow_up_id = str(detail["follow_up_id"])
+        due = datetime.fromisoformat(str(detail["due_at"]).replace("Z", "+00:00"))
+        due = (due + timedelta(minutes=1)).replace(second=0, microsecond=0).astimezone(UTC)
+        self._scheduler.delete(hold_schedule_name(interview_id, follow_up_id))
+        return int(
+            self._scheduler.create(
+                schedule_name(interview_id, follow_up_id),
+                due_at=due,
+                timezone="UTC",
+                payload={"interview_id": interview_id, "follow_up_id": follow_up_id},
+            )
+        )

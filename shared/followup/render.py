@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import functools
 import re
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from followup.models import FollowUpKind, Interviewer, InterviewRequest, PlannedFollowUp
+
+if TYPE_CHECKING:
+    from followup.custom_templates import TemplateSet
 
 SUBJECT_MAX = 70
 LINKEDIN_NOTE_MAX = 300  # LinkedIn's limit for a connection-request note
@@ -27,6 +31,41 @@ WORD_LIMITS: Mapping[FollowUpKind, int] = {
     FollowUpKind.CHECK_IN: 120,
     FollowUpKind.FINAL: 100,
 }
+
+# Phrasing variants per slot of a thank-you: six, so a panel of up to six never shares an opening or a closing.
+VARIANTS = 6
+# Every name a message template can use (docs/templates.md documents each one); custom templates are checked
+# against this list at load. `br` is a global, the rest come from `template_context`.
+TEMPLATE_VARIABLES: frozenset[str] = frozenset(
+    {
+        "tone",
+        "kind",
+        "variant",
+        "order",
+        "second",
+        "first_name",
+        "full_name",
+        "greeting_name",
+        "candidate_first_name",
+        "candidate_name",
+        "role",
+        "company",
+        "meeting",
+        "meeting_noun",
+        "interview_date",
+        "decision_date",
+        "topics",
+        "topic_skill",
+        "skills",
+        "experience",
+        "why_fit",
+        "work_samples",
+        "signature",
+        "people",
+        "panel_size",
+        "br",
+    }
+)
 
 # Templates mark a hard line break with this character: a single newline in a template only wraps the source,
 # so sentences can sit on their own lines there. Data never carries it (see `_clean`).
@@ -133,16 +172,21 @@ def render_follow_up(
     follow_up: PlannedFollowUp,
     *,
     links: Mapping[str, str] | None = None,
+    templates: TemplateSet | None = None,
 ) -> RenderedMessage:
     """Render `follow_up` of `request` in the candidate's chosen tone.
 
     `links` adds an "Actions" block (e.g. {"done": url} for a candidate reminder, or approve/skip/stop for a
     review-mode draft); without it the message carries no action links. Dates are shown in the recipient's
-    timezone (`follow_up.timezone`). Raises `ValueError` for an action link that is not http(s).
+    timezone (`follow_up.timezone`). `templates` (see `followup.custom_templates`) replaces the built-in body
+    and subject templates it defines; the rest, and the HTML layout, stay built in. Raises `ValueError` for an
+    action link that is not http(s).
     """
     kind = FollowUpKind(follow_up.kind)
-    context = _context(request, follow_up)
-    paragraphs = _render_body(kind, request.preferences.tone, context)
+    tone = request.preferences.tone
+    context = template_context(request, follow_up)
+    environment = templates.environment if templates is not None else _environment()
+    paragraphs = _render_body(kind, tone, context, environment)
     actions = _actions(links)
 
     text = "\n\n".join("\n".join(lines) for lines in paragraphs)
@@ -153,7 +197,12 @@ def render_follow_up(
         .get_template("layout.html.j2")
         .render(paragraphs=[[_link_segments(line) for line in lines] for lines in paragraphs], actions=actions)
     )
-    return RenderedMessage(subject=_subject(kind, follow_up, context), text=text + "\n", html=html)
+    subject = None
+    if templates is not None:
+        subject = templates.render_subject(kind, tone, context)
+    if subject is None:
+        subject = _subject(kind, follow_up, context)
+    return RenderedMessage(subject=subject, text=text + "\n", html=html)
 
 
 # --- Jinja2 -------------------------------------------------------------------------------------------------------
@@ -162,19 +211,31 @@ def render_follow_up(
 @functools.cache
 def _environment() -> Environment:
     # Built on first use, not at import: cold starts that never render (planner, feedback) skip the cost.
-    environment = Environment(
-        loader=PackageLoader("followup", "templates"),
-        undefined=StrictUndefined,
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False, default=False),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        finalize=_refuse_none,
-        auto_reload=False,
+    return configure_environment(Environment(loader=PackageLoader("followup", "templates")))
+
+
+def configure_environment(environment: Environment) -> Environment:
+    """Give `environment` the settings, filters and globals every message template relies on.
+
+    Shared with the sandboxed environment of custom templates, so a template renders the same in both.
+    """
+    environment.undefined = StrictUndefined
+    environment.autoescape = select_autoescape(
+        enabled_extensions=("html", "html.j2"), default_for_string=False, default=False
     )
+    environment.trim_blocks = True
+    environment.lstrip_blocks = True
+    environment.finalize = _refuse_none
+    environment.auto_reload = False
     environment.filters["capfirst"] = _capfirst
     environment.filters["join_and"] = _join_and
     environment.globals["br"] = LINE_BREAK
     return environment
+
+
+def subject_line(rendered: str) -> str:
+    """A rendered custom subject made header-safe: one line, single spaces, at most SUBJECT_MAX characters."""
+    return _shorten(_clean(rendered), SUBJECT_MAX)
 
 
 def _refuse_none(value: Any) -> Any:
@@ -184,13 +245,21 @@ def _refuse_none(value: Any) -> Any:
     return value
 
 
-def _render_body(kind: FollowUpKind, tone: str, context: dict[str, Any]) -> list[list[str]]:
-    template = _environment().select_template([f"{kind.value}/{tone}.txt.j2", f"{kind.value}/any.txt.j2"])
+def _render_body(kind: FollowUpKind, tone: str, context: dict[str, Any], environment: Environment) -> list[list[str]]:
+    template = environment.select_template([f"{kind.value}/{tone}.txt.j2", f"{kind.value}/any.txt.j2"])
     limit = WORD_LIMITS.get(kind)
     paragraphs = _tidy(template.render(context))
     # Very long submitted text could push a message past its word budget: drop optional content, least
-    # important first, rather than send a wall of text.
-    for key, shorter in (("why_fit", ""), ("experience", ""), ("topics", context["topics"][:1])):
+    # important first, rather than send a wall of text. Topics go last: they make the message personal.
+    shorter_steps: tuple[tuple[str, Any], ...] = (
+        ("why_fit", ""),
+        ("experience", ""),
+        ("topics", context["topics"][:1]),
+        ("skills", context["skills"][:1]),
+        ("work_samples", context["work_samples"][:1]),
+        ("topics", []),
+    )
+    for key, shorter in shorter_steps:
         if limit is None or _words(paragraphs) <= limit:
             break
         context = {**context, key: shorter}
@@ -241,14 +310,19 @@ def _actions(links: Mapping[str, str] | None) -> list[dict[str, str]]:
 # --- Context: everything the templates need, computed once in Python -----------------------------------------------
 
 
-def _context(request: InterviewRequest, follow_up: PlannedFollowUp) -> dict[str, Any]:
+def template_context(request: InterviewRequest, follow_up: PlannedFollowUp) -> dict[str, Any]:
+    """Every variable a message template sees (the names in TEMPLATE_VARIABLES, `br` aside), computed once.
+
+    All values are plain strings, booleans, integers, or lists/dicts of them: submitted text is data here.
+    """
     zone = ZoneInfo(follow_up.timezone)
     today = follow_up.due_at.astimezone(zone).date()
     interview_day = request.interview.ended_at.astimezone(zone).date()
-    index, person = _addressee(request, follow_up)
+    index, person = addressee(request, follow_up)
     tone = request.preferences.tone
     highlights = request.highlights
     topics = _topics(person)
+    skills = _pick_skills(highlights.skills, topics, index)
     decision = request.next_steps.decision_expected_by
     preposition, noun = _meeting(request)
     signature = _lines(request.candidate.signature) or [_clean(request.candidate.name)]
@@ -256,9 +330,11 @@ def _context(request: InterviewRequest, follow_up: PlannedFollowUp) -> dict[str,
     people_indexes = [index] if follow_up.interviewer_index is not None else list(range(len(request.interviewers)))
     return {
         "tone": tone,
-        "variant": index % 3,
-        # With more than three panel members the openings repeat: swapping paragraph order keeps them distinct.
-        "order": (index // 3) % 2,
+        "kind": FollowUpKind(follow_up.kind).value,
+        "variant": _variant(request, index),
+        # Sentence order follows the content: what the interviewer discussed leads when there is something to cite;
+        # without topics the candidate's fit leads, so the message does not open on a generic line.
+        "order": 0 if topics else 1,
         "second": _sequence_number(follow_up.id) >= 2,
         "first_name": _first_name(person.name),
         "full_name": _clean(person.name),
@@ -272,16 +348,29 @@ def _context(request: InterviewRequest, follow_up: PlannedFollowUp) -> dict[str,
         "interview_date": _format_day(interview_day, today),
         "decision_date": _format_day(decision, today) if decision else "",
         "topics": topics,
-        "skills": _pick_skills(highlights.skills, topics, index),
+        "topic_skill": next((skill for skill in skills if any(skill.lower() in t.lower() for t in topics)), ""),
+        "skills": skills,
         "experience": _experience_clause(highlights.experience),
         "why_fit": _lower_first(_strip_end(_clean(highlights.why_fit or ""))),
         "work_samples": [str(url) for url in request.preferences.work_samples],
         "signature": signature,
         "people": [_person(request, i, tone) for i in people_indexes],
+        "panel_size": len(request.interviewers),
     }
 
 
-def _addressee(request: InterviewRequest, follow_up: PlannedFollowUp) -> tuple[int, Interviewer]:
+def _variant(request: InterviewRequest, index: int) -> int:
+    """Which phrasing a thank-you uses: varies with the interview's content, and differs within a panel.
+
+    A stable hash of the role, company and candidate picks the starting phrasing (so two candidates, or two
+    interviews, do not all open the same way); the interviewer's position then steps through the variants, so
+    panel members up to VARIANTS never share one.
+    """
+    seed = zlib.crc32(f"{request.position.title}|{request.company.name}|{request.candidate.name}".encode())
+    return (seed + index) % VARIANTS
+
+
+def addressee(request: InterviewRequest, follow_up: PlannedFollowUp) -> tuple[int, Interviewer]:
     """The interviewer a message is to or about: by index, else by address, else the primary contact."""
     index = follow_up.interviewer_index
     if index is not None and 0 <= index < len(request.interviewers):
@@ -404,6 +493,12 @@ def _lines(value: str | None) -> list[str]:
 
 def _strip_end(text: str) -> str:
     return text.rstrip(" .;,")
+
+
+def first_name(name: str) -> str:
+    """How a message greets a person informally: the first given name, or the full name in family-name-first
+    scripts (CJK, Hangul) where the first token is the family name."""
+    return _first_name(name)
 
 
 def _first_name(name: str) -> str:

@@ -15,18 +15,22 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from followup import aws
 from followup.adapters.dynamodb import FollowUpTable
+from followup.adapters.secrets import SecretStore
 from followup.adapters.ses import EmailSender
 from followup.config import SenderSettings, load_settings
-from followup.sending import FollowUpSender, SenderIdentity, SendOutcome
+from followup.sending import FollowUpSender, LinkSigner, SenderIdentity, SendOutcome
 
 
 @cache
 def _sender() -> FollowUpSender:
     settings = load_settings(SenderSettings)
+    secrets = SecretStore(aws.client("ssm"))
     return FollowUpSender(
         FollowUpTable(aws.client("dynamodb"), settings.table_name),
         EmailSender(aws.client("sesv2"), settings.ses_configuration_set),
         SenderIdentity(email=settings.sender_email, name=settings.sender_name),
+        # The link secret is fetched only when a message carries links (review drafts, candidate tasks).
+        LinkSigner(secret=lambda: secrets.get(settings.link_secret_parameter), base_url=settings.public_base_url),
     )
 
 
@@ -39,6 +43,8 @@ _METRIC_BY_OUTCOME = {
     SendOutcome.SKIPPED: "DuplicatesSkipped",
     SendOutcome.FAILED: "SendsFailed",
     SendOutcome.INTERRUPTED: "InterruptedSends",
+    SendOutcome.DRAFTED: "DraftsSent",
+    SendOutcome.EXPIRED: "DraftsExpired",
 }
 
 

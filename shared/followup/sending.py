@@ -11,18 +11,23 @@ person twice. Never silence, never a duplicate.
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import formataddr
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
 
 from followup import clock
 from followup.adapters.dynamodb import FollowUpRecord, FollowUpTable
 from followup.adapters.ses import EmailSender, OutgoingEmail, SendRejected, SendThrottled
-from followup.models import FollowUpKind, InterviewRequest
+from followup.links import DEFAULT_LINK_LIFETIME, LinkAction, LinkClaim, link_url, make_token
+from followup.models import FollowUpKind, FollowUpStatus, InterviewRequest
+from followup.planning import EXPIRE_REVIEW
 from followup.render import RenderedMessage, render_follow_up
 
 logger = Logger(child=True)
@@ -36,6 +41,8 @@ class SendOutcome(StrEnum):
     SKIPPED = "skipped"  # cancelled, already sent, suppressed: nothing to do
     FAILED = "failed"
     INTERRUPTED = "interrupted"  # an earlier attempt died mid-send
+    DRAFTED = "drafted"  # review mode: the draft went to the candidate
+    EXPIRED = "expired"  # review mode: no approval in time, not sent
 
 
 class RetryLater(Exception):
@@ -79,21 +86,102 @@ def compose_email(
     )
 
 
+def _candidate_address(request: InterviewRequest) -> str:
+    return formataddr((_single_line(request.candidate.name), str(request.candidate.email)), charset="utf-8")
+
+
+def _system_from(identity: SenderIdentity) -> str:
+    return formataddr((_single_line(identity.name), identity.email), charset="utf-8")
+
+
+def compose_draft(
+    record: FollowUpRecord,
+    request: InterviewRequest,
+    message: RenderedMessage,
+    identity: SenderIdentity,
+    hold_until: datetime,
+) -> OutgoingEmail:
+    """Review mode: the message as it would go, sent to the candidate with approve / skip / stop links."""
+    recipient = _single_line(f"{record.to_name} <{record.to}>")
+    local = hold_until.astimezone(ZoneInfo(request.candidate_timezone()))
+    preface = (
+        f"Draft for your approval — to {recipient}. Nothing has been sent. Approve it, skip it, or stop "
+        f"all follow-ups with the links below; without an answer by {local:%A %d %B %H:%M %Z} it is not sent."
+    )
+    subject = _single_line(f"Approve? {message.subject}")
+    return OutgoingEmail(
+        from_address=_system_from(identity),
+        to=[_candidate_address(request)],
+        subject=subject if len(subject) <= 70 else subject[:69].rstrip() + "…",
+        text=f"{preface}\n\n---\n\n{message.text}",
+        html=f"<p><strong>{html.escape(preface)}</strong></p><hr>{message.html}",
+        headers={"X-Followup-Interview": record.interview_id, "X-Followup-Kind": f"draft-{record.kind}"},
+        tags={"interview_id": record.interview_id, "follow_up_id": record.follow_up_id, "kind": "draft"},
+    )
+
+
+def compose_notice(record: FollowUpRecord, request: InterviewRequest, identity: SenderIdentity) -> OutgoingEmail:
+    """Tells the candidate a held draft was dropped because nobody approved it."""
+    text = (
+        f"Your {record.kind.replace('_', '-')} to {_single_line(record.to_name)} was not sent: it was not "
+        "approved within the hold time. Submit a new date or send it yourself if you still want to."
+    )
+    return OutgoingEmail(
+        from_address=_system_from(identity),
+        to=[_candidate_address(request)],
+        subject="A follow-up was not sent (no approval)",
+        text=text + "\n",
+        html=f"<p>{html.escape(text)}</p>",
+        headers={"X-Followup-Interview": record.interview_id, "X-Followup-Kind": "notice"},
+        tags={"interview_id": record.interview_id, "follow_up_id": record.follow_up_id, "kind": "notice"},
+    )
+
+
 def _expires_at(record: FollowUpRecord) -> datetime:
     raw = record.raw.get("expires_at")
-    return datetime.fromtimestamp(int(raw), tz=clock.now().tzinfo) if raw is not None else clock.now()
+    return datetime.fromtimestamp(int(raw), tz=UTC) if raw is not None else clock.now()
+
+
+@dataclass(frozen=True)
+class LinkSigner:
+    """Makes the signed one-click links a message carries (review drafts, candidate tasks)."""
+
+    secret: Callable[[], str]
+    base_url: str
+    lifetime: timedelta = DEFAULT_LINK_LIFETIME
+
+    def links(self, record: FollowUpRecord, actions: list[LinkAction], *, expires_at: datetime) -> dict[str, str]:
+        secret = self.secret()
+        return {
+            str(action): link_url(
+                self.base_url,
+                make_token(
+                    secret,
+                    LinkClaim(
+                        interview_id=record.interview_id,
+                        follow_up_id=record.follow_up_id,
+                        action=action,
+                        expires_at=expires_at,
+                    ),
+                ),
+            )
+            for action in actions
+        }
 
 
 class FollowUpSender:
-    def __init__(self, table: FollowUpTable, mailer: EmailSender, identity: SenderIdentity) -> None:
+    def __init__(self, table: FollowUpTable, mailer: EmailSender, identity: SenderIdentity, signer: LinkSigner) -> None:
         self._table = table
         self._mailer = mailer
         self._identity = identity
+        self._signer = signer
 
     def send_due(self, payload: dict[str, Any]) -> SendOutcome:
         """Deliver the follow-up named by a schedule's input `{"interview_id", "follow_up_id"}`."""
         interview_id = str(payload["interview_id"])
         follow_up_id = str(payload["follow_up_id"])
+        if payload.get("action") == EXPIRE_REVIEW:
+            return self._expire_review(interview_id, follow_up_id)
         log = {"interview_id": interview_id, "follow_up_id": follow_up_id}
         now = clock.now()
         claim = self._table.claim_follow_up(interview_id, follow_up_id, now=now)
@@ -104,10 +192,25 @@ class FollowUpSender:
             return SendOutcome.SKIPPED
         record = claim.record
         assert record is not None
+        draft = False
+        hold_until = now
         try:
             request = InterviewRequest.model_validate(record.document)
-            message = render_follow_up(request, record.planned())
-            email = compose_email(record, request, message, self._identity)
+            kind = FollowUpKind(record.kind)
+            if request.preferences.mode == "review" and kind.is_nudge and not record.approved:
+                draft = True
+                hold_until = now + timedelta(hours=request.preferences.review_hold_hours)
+                links = self._signer.links(
+                    record, [LinkAction.APPROVE, LinkAction.SKIP, LinkAction.STOP], expires_at=hold_until
+                )
+                message = render_follow_up(request, record.planned(), links=links)
+                email = compose_draft(record, request, message, self._identity, hold_until)
+            else:
+                links = {}
+                if not kind.is_nudge:
+                    links = self._signer.links(record, [LinkAction.DONE], expires_at=now + self._signer.lifetime)
+                message = render_follow_up(request, record.planned(), links=links or None)
+                email = compose_email(record, request, message, self._identity)
         except Exception as exc:  # a stored interview that no longer renders must not block the queue
             logger.exception("render failed", extra=log)
             self._table.mark_failed(
@@ -136,6 +239,10 @@ class FollowUpSender:
             )
             logger.error("SES rejected the message", extra={**log, "code": str(exc)})
             return SendOutcome.FAILED
+        if draft:
+            self._table.await_approval(record, hold_until=hold_until, now=clock.now())
+            logger.info("draft sent for approval", extra={**log, "kind": record.kind})
+            return SendOutcome.DRAFTED
         self._table.mark_sent(
             record,
             message_id=message_id,
@@ -145,6 +252,31 @@ class FollowUpSender:
         )
         logger.info("sent", extra={**log, "kind": record.kind, "message_id": message_id})
         return SendOutcome.SENT
+
+    def _expire_review(self, interview_id: str, follow_up_id: str) -> SendOutcome:
+        """The hold ran out with no approval: the message is not sent, and the candidate is told so."""
+        now = clock.now()
+        bundle = self._table.load_interview(interview_id)
+        record = next((r for r in (bundle.follow_ups if bundle else []) if r.follow_up_id == follow_up_id), None)
+        if record is None or record.status != "awaiting_approval":
+            return SendOutcome.SKIPPED
+        reason = "not approved in time: the draft was not sent"
+        if not self._table.mark_failed(
+            interview_id,
+            follow_up_id,
+            from_statuses=["awaiting_approval"],
+            reason=reason,
+            now=now,
+            expires_at=_expires_at(record),
+            status=FollowUpStatus.CANCELLED,
+        ):
+            return SendOutcome.SKIPPED
+        request = InterviewRequest.model_validate(record.document)
+        try:
+            self._mailer.send(compose_notice(record, request, self._identity))
+        except (SendThrottled, SendRejected):
+            logger.warning("could not tell the candidate about an expired draft", extra={"interview_id": interview_id})
+        return SendOutcome.EXPIRED
 
     def _settle_stale_claim(self, interview_id: str, follow_up_id: str, now: datetime) -> SendOutcome:
         bundle = self._table.load_interview(interview_id)

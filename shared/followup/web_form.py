@@ -1,7 +1,454 @@
-"""The web form (`GET/POST /form`, `GET /form/done/{id}`), served by ApiFunction so it works on AWS too."""
+"""The web form (`GET/POST /form`, `GET /form/done/{id}`), served by ApiFunction so it works on AWS too.
+
+A person types an interview into plain HTML (no JavaScript); the form posts `application/x-www-form-urlencoded`,
+is turned into the CONTRACT §3 document and validated by the same pydantic model as the JSON API. Invalid input
+re-renders the form with each error beside its field and every typed value kept; valid input is submitted like
+`POST /interviews` and answered with a 303 to a page listing the plan. A "Preview" button renders the messages
+without scheduling anything. The form key (an SSM SecureString) guards every page.
+"""
 
 from __future__ import annotations
 
+import hmac
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any
+from urllib.parse import parse_qsl, quote
+from zoneinfo import ZoneInfo, available_timezones
+
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from pydantic import ValidationError
+
+from followup import clock
+from followup.models import InterviewRequest
 
 router = APIGatewayHttpRouter()
+
+INTERVIEWER_SLOTS = 6
+HTML = "text/html; charset=utf-8"
+_INTERVIEW_ID = re.compile(r"^[0-9a-f]{22}$")
+_INTERVIEWER_FIELDS = ("name", "email", "title", "timezone", "topics", "linkedin_url", "mailing_address")
+
+KIND_LABELS = {
+    "thank_you": "Thank-you",
+    "check_in": "Check-in",
+    "final": "Final check-in",
+    "reminder_handwritten_note": "Reminder: handwritten note",
+    "reminder_linkedin": "Reminder: LinkedIn",
+    "reminder_work_samples": "Reminder: work samples",
+}
+
+# Where an error about a whole object is shown: beside the field a person would change.
+_OBJECT_ERROR_FIELDS = {
+    "candidate": "candidate.name",
+    "company": "company.name",
+    "position": "position.title",
+    "interview": "interview.started_at",
+    "preferences.send_window": "preferences.send_window.start",
+}
+
+
+# -- rendering ----------------------------------------------------------------------------------------------------
+
+
+@cache
+def _environment() -> Environment:
+    # Its own environment, apart from the message templates: everything autoescaped, nothing undefined passes.
+    environment = Environment(
+        loader=PackageLoader("followup", "templates/web"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    environment.globals["field_id"] = field_id
+    environment.globals["field_label"] = field_label
+    environment.globals["kind_label"] = lambda kind: KIND_LABELS.get(str(kind), str(kind))
+    return environment
+
+
+@cache
+def timezone_names() -> tuple[str, ...]:
+    """IANA names offered as suggestions in the time zone inputs."""
+    return tuple(sorted(name for name in available_timezones() if "/" in name and not name.startswith("Etc/")))
+
+
+def field_id(name: str) -> str:
+    """An HTML id for a form field name such as `interviewers[0].email` (labels and error links point at it)."""
+    return "f-" + re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
+
+
+def field_label(name: str) -> str:
+    """A readable name for a form field in the error summary: `interviewers[1].email` → `Interviewer 2: email`."""
+    match = re.match(r"^interviewers\[(\d+)\]\.?(.*)$", name)
+    if match:
+        rest = match.group(2).replace("_", " ") or "details"
+        return f"Interviewer {int(match.group(1)) + 1}: {rest}"
+    return name.replace("_", " ").replace(".", ": ")
+
+
+def render_page(template: str, status: int = 200, **context: Any) -> Response:
+    """One HTML page from templates/web, autoescaped."""
+    body = _environment().get_template(template).render(**context)
+    return Response(
+        status_code=status,
+        content_type=HTML,
+        body=body,
+        headers={
+            "Cache-Control": "no-store",
+            # Pages carry the form key in links: never leak it through Referer, never frame the form.
+            "Referrer-Policy": "no-referrer",
+            "X-Frame-Options": "DENY",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+            "frame-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+        },
+    )
+
+
+def _message_page(status: int, title: str, message: str) -> Response:
+    return render_page("message.html.j2", status, title=title, message=message)
+
+
+# -- the form key ---------------------------------------------------------------------------------------------------
+
+
+def _form_key() -> str:
+    from followup.http_api import dependencies
+
+    deps = dependencies()
+    return deps.secrets.get(deps.settings.form_key_parameter)
+
+
+def key_is_valid(given: str | None) -> bool:
+    """Constant-time comparison with the form key from SSM."""
+    if not given:
+        return False
+    return hmac.compare_digest(given.encode(), _form_key().encode())
+
+
+def _forbidden() -> Response:
+    return _message_page(
+        403,
+        "This form needs its key",
+        "Open the form with the link you were given (it ends in ?key=…). "
+        "On the local stack, `make run` prints it; on AWS, append ?key= with the FormKeyParameterName value.",
+    )
+
+
+# -- form values → InterviewRequest ----------------------------------------------------------------------------------
+
+
+@dataclass
+class FormState:
+    """What the person typed, and the errors to show beside each field (by form field name)."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def add_error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+
+def _text(values: Mapping[str, str], name: str) -> str | None:
+    value = values.get(name, "").strip()
+    return value or None
+
+
+def _lines(values: Mapping[str, str], name: str) -> list[str]:
+    return [line.strip() for line in values.get(name, "").splitlines() if line.strip()]
+
+
+def _compact(section: dict[str, Any]) -> dict[str, Any]:
+    """Drop blank optional fields so the model's documented defaults apply."""
+    return {key: value for key, value in section.items() if value is not None and value != []}
+
+
+def _instant(raw: str | None, zone_name: str | None, state: FormState) -> str | None:
+    """A `datetime-local` value (no offset) read in the interview's time zone; a typed offset is kept as given."""
+    if raw is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        return raw  # the model reports it beside the field
+    if parsed.tzinfo is not None:
+        return raw
+    zone = ZoneInfo("UTC")
+    if zone_name:
+        if zone_name not in available_timezones():
+            state.add_error("interview_timezone", "must be an IANA timezone name such as 'Europe/London'")
+            return raw
+        zone = ZoneInfo(zone_name)
+    return parsed.replace(tzinfo=zone).isoformat()
+
+
+def interview_document(state: FormState) -> tuple[dict[str, Any], list[int]]:
+    """The CONTRACT §3 document built from the form, and which interviewer fieldset each list entry came from."""
+    values = state.values
+    company_zone = _text(values, "company.timezone")
+    candidate_zone = _text(values, "candidate.timezone")
+    interview_zone = _text(values, "interview_timezone") or company_zone or candidate_zone
+    signature = values.get("candidate.signature", "").strip().replace("\r\n", "\n")
+    document: dict[str, Any] = {
+        "candidate": _compact(
+            {
+                "name": _text(values, "candidate.name"),
+                "email": _text(values, "candidate.email"),
+                "timezone": candidate_zone,
+                "signature": signature or None,
+            }
+        ),
+        "company": _compact(
+            {
+                "name": _text(values, "company.name"),
+                "timezone": company_zone,
+                "country": _text(values, "company.country"),
+            }
+        ),
+        "position": _compact({"title": _text(values, "position.title")}),
+        "interview": _compact(
+            {
+                "stage": _text(values, "interview.stage"),
+                "format": _text(values, "interview.format"),
+                "started_at": _instant(_text(values, "interview.started_at"), interview_zone, state),
+                "ended_at": _instant(_text(values, "interview.ended_at"), interview_zone, state),
+            }
+        ),
+    }
+    interviewers: list[dict[str, Any]] = []
+    slots: list[int] = []
+    primary = values.get("primary_contact", "")
+    for slot in range(INTERVIEWER_SLOTS):
+        prefix = f"interviewers[{slot}]."
+        if not any(values.get(prefix + name, "").strip() for name in _INTERVIEWER_FIELDS):
+            continue  # an empty fieldset is not an interviewer
+        interviewers.append(
+            _compact(
+                {
+                    "name": _text(values, prefix + "name"),
+                    "email": _text(values, prefix + "email"),
+                    "title": _text(values, prefix + "title"),
+                    "primary_contact": primary == str(slot),
+                    "timezone": _text(values, prefix + "timezone"),
+                    "topics": _lines(values, prefix + "topics"),
+                    "linkedin_url": _text(values, prefix + "linkedin_url"),
+                    "mailing_address": _text(values, prefix + "mailing_address"),
+                }
+            )
+        )
+        slots.append(slot)
+    document["interviewers"] = interviewers
+    document["highlights"] = _compact(
+        {
+            "skills": _lines(values, "highlights.skills"),
+            "experience": _text(values, "highlights.experience"),
+            "why_fit": _text(values, "highlights.why_fit"),
+        }
+    )
+    document["next_steps"] = _compact(
+        {
+            "decision_expected_by": _text(values, "next_steps.decision_expected_by"),
+            "notes": _text(values, "next_steps.notes"),
+        }
+    )
+    window = _compact(
+        {
+            "start": _text(values, "preferences.send_window.start"),
+            "end": _text(values, "preferences.send_window.end"),
+        }
+    )
+    document["preferences"] = _compact(
+        {
+            "tone": _text(values, "preferences.tone"),
+            "mode": _text(values, "preferences.mode"),
+            "max_follow_ups": _text(values, "preferences.max_follow_ups"),
+            "send_window": window or None,
+            "handwritten_note": values.get("preferences.handwritten_note") == "on",
+            "linkedin": values.get("preferences.linkedin") == "on",
+            "work_samples": _lines(values, "preferences.work_samples"),
+        }
+    )
+    return document, slots
+
+
+def _error_message(error: Mapping[str, Any]) -> str:
+    if error.get("type") == "missing":
+        return "is required"
+    message = str(error.get("msg", "is invalid"))
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def error_field(loc: tuple[Any, ...], slots: list[int]) -> str:
+    """The form field an error's location belongs to (list items map to their textarea, entries to fieldsets)."""
+    parts: list[str] = []
+    index = 0
+    while index < len(loc):
+        part = loc[index]
+        if part == "interviewers" and index + 1 < len(loc) and isinstance(loc[index + 1], int):
+            position = int(loc[index + 1])
+            slot = slots[position] if position < len(slots) else position
+            parts.append(f"interviewers[{slot}]")
+            index += 2
+            continue
+        if isinstance(part, int):
+            break  # one line of a one-per-line textarea: the textarea itself
+        parts.append(str(part))
+        index += 1
+    name = ".".join(parts)
+    if name == "interviewers" and not slots:
+        return "interviewers[0].name"
+    return _OBJECT_ERROR_FIELDS.get(name, name)
+
+
+def validate_form(state: FormState) -> InterviewRequest | None:
+    """The validated request, or None with `state.errors` filled in."""
+    document, slots = interview_document(state)
+    try:
+        request = InterviewRequest.model_validate(document)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error.get("loc", ()))
+            message = _error_message(error)
+            if loc == ("interviewers",) and not slots:
+                message = "add at least one interviewer with a name and an email"
+            state.add_error(error_field(loc, slots), message)
+        return None
+    if state.errors:
+        return None
+    return request
+
+
+# -- views ----------------------------------------------------------------------------------------------------------
+
+
+def local_time(instant: datetime, zone: str) -> str:
+    """`Wed 25 Nov 2026, 09:00 GMT` in `zone`: how a person reads a send time."""
+    local = instant.astimezone(ZoneInfo(zone))
+    return f"{local:%a %d %b %Y, %H:%M} {local.tzname()}"
+
+
+def _parse_instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _form_page(state: FormState, key: str, status: int = 200, preview: dict[str, Any] | None = None) -> Response:
+    return render_page(
+        "form.html.j2",
+        status,
+        values=state.values,
+        errors=state.errors,
+        key=key,
+        slots=range(INTERVIEWER_SLOTS),
+        zones=timezone_names(),
+        preview=preview,
+    )
+
+
+def _preview_context(request: InterviewRequest) -> dict[str, Any]:
+    from followup.views import preview_interview
+
+    result = preview_interview(request, clock.now())
+    candidate_zone = request.candidate_timezone()
+    zones = {item.id: item.timezone for item in _plan_zones(request)}
+    messages = []
+    for message in result["follow_ups"]:
+        due = _parse_instant(message["due_at"])
+        zone = zones.get(message["id"], candidate_zone)
+        messages.append(
+            {
+                **message,
+                "recipient_time": local_time(due, zone),
+                "recipient_zone": zone,
+                "candidate_time": local_time(due, candidate_zone),
+            }
+        )
+    return {"messages": messages, "warnings": result["warnings"], "candidate_zone": candidate_zone}
+
+
+def _plan_zones(request: InterviewRequest) -> list[Any]:
+    from followup.cadence import plan_follow_ups
+
+    return list(plan_follow_ups(request, clock.now()).follow_ups)
+
+
+@router.get("/form", include_in_schema=False)
+def show_form():
+    key = router.current_event.get_query_string_value("key")
+    if not key_is_valid(key):
+        return _forbidden()
+    return _form_page(FormState(), key or "")
+
+
+@router.post("/form", include_in_schema=False)
+def submit_form():
+    from followup.http_api import dependencies
+    from followup.submission import submit_interview
+
+    values = dict(parse_qsl(router.current_event.decoded_body or "", keep_blank_values=True))
+    key = values.pop("key", "")
+    if not key_is_valid(key):
+        return _forbidden()
+    action = values.pop("action", "submit")
+    state = FormState(values=values)
+    request = validate_form(state)
+    if request is None:
+        return _form_page(state, key, status=422)
+    if action == "preview":
+        return _form_page(state, key, preview=_preview_context(request))
+    result = submit_interview(request, dependencies().publisher)
+    location = f"/form/done/{result.interview_id}?key={quote(key, safe='')}"
+    return Response(
+        status_code=303,
+        content_type=HTML,
+        body=f'<a href="{location}">See the plan</a>',
+        headers={"Location": location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+@router.get("/form/done/<id>", include_in_schema=False)
+def show_plan(id: str):
+    from followup.http_api import dependencies
+
+    key = router.current_event.get_query_string_value("key")
+    if not key_is_valid(key):
+        return _forbidden()
+    bundle = dependencies().table.load_interview(id) if _INTERVIEW_ID.match(id) else None
+    if bundle is None:
+        return _message_page(
+            404,
+            "No plan for this interview yet",
+            "If you have just submitted it, it is still being planned: reload this page in a few seconds.",
+        )
+    document = bundle.interview["document"]
+    request = InterviewRequest.model_validate(document)
+    candidate_zone = request.candidate_timezone()
+    follow_ups = [
+        {
+            "id": record.follow_up_id,
+            "kind": record.kind,
+            "to": record.to,
+            "to_name": record.to_name,
+            "status": record.status,
+            "recipient_zone": record.timezone,
+            "recipient_time": local_time(_parse_instant(record.due_at), record.timezone),
+            "candidate_time": local_time(_parse_instant(record.due_at), candidate_zone),
+            "reason": record.reason,
+        }
+        for record in bundle.follow_ups
+    ]
+    notes = [entry["detail"] for entry in bundle.timeline if entry["event"] == "skipped"]
+    return render_page(
+        "done.html.j2",
+        interview_id=id,
+        request=request,
+        follow_ups=follow_ups,
+        notes=notes,
+        candidate_zone=candidate_zone,
+        key=key or "",
+    )

@@ -32,6 +32,15 @@ def interview_pk(interview_id: str) -> str:
     return f"IV#{interview_id}"
 
 
+def message_pk(ses_message_id: str) -> str:
+    return f"MSG#{ses_message_id}"
+
+
+def find_by_message_id_key(ses_message_id: str) -> dict[str, Any]:
+    """Key of the index item written when a message is sent: its interview and follow-up."""
+    return {"pk": {"S": message_pk(ses_message_id)}, "sk": {"S": INTERVIEW_SK}}
+
+
 def _to_item(values: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _serializer.serialize(value) for key, value in values.items() if value is not None}
 
@@ -83,6 +92,8 @@ class FollowUpRecord:
     claimed_at: str | None = None
     attempts: int = 0
     reason: str | None = None
+    approved: bool = False
+    hold_until: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -104,6 +115,8 @@ class FollowUpRecord:
             claimed_at=values.get("claimed_at"),
             attempts=int(values.get("attempts", 0)),
             reason=values.get("reason"),
+            approved=bool(values.get("approved", False)),
+            hold_until=values.get("hold_until"),
             raw=values,
         )
 
@@ -316,6 +329,7 @@ class FollowUpTable:
         extra: Mapping[str, Any] | None = None,
         timeline: TimelineEntry | None = None,
         expires_at: datetime | None = None,
+        extra_puts: Sequence[dict[str, Any]] | None = None,
     ) -> bool:
         names = {"#status": "status"}
         values: dict[str, Any] = {":to": to_status}
@@ -346,6 +360,7 @@ class FollowUpTable:
                     TransactItems=[
                         {"Update": update},
                         self._timeline_put(interview_id, timeline, 0, expires_at),
+                        *(extra_puts or []),
                     ]
                 )
         except ClientError as exc:
@@ -361,7 +376,24 @@ class FollowUpTable:
     def mark_sent(
         self, record: FollowUpRecord, *, message_id: str, now: datetime, expires_at: datetime, detail: str
     ) -> bool:
-        """`sending → sent` with the SES MessageId and a timeline entry, in one transaction."""
+        """`sending → sent` with the SES MessageId and a timeline entry, in one transaction.
+
+        The same transaction indexes the MessageId (`MSG#<id>`) so a reply's In-Reply-To finds its interview.
+        """
+        message_index = {
+            "Put": {
+                "TableName": self._table,
+                "Item": _to_item(
+                    {
+                        "pk": message_pk(message_id),
+                        "sk": INTERVIEW_SK,
+                        "interview_id": record.interview_id,
+                        "follow_up_id": record.follow_up_id,
+                        "expires_at": _epoch(expires_at),
+                    }
+                ),
+            }
+        }
         return self._transition(
             record.interview_id,
             record.follow_up_id,
@@ -370,6 +402,7 @@ class FollowUpTable:
             extra={"message_id": message_id, "sent_at": _iso(now)},
             timeline=TimelineEntry(at=now, event="sent", detail=detail, follow_up_id=record.follow_up_id),
             expires_at=expires_at,
+            extra_puts=[message_index],
         )
 
     def release_claim(self, record: FollowUpRecord) -> bool:
@@ -398,6 +431,169 @@ class FollowUpTable:
             timeline=TimelineEntry(at=now, event=str(status), detail=reason, follow_up_id=follow_up_id),
             expires_at=expires_at,
         )
+
+    def cancel_follow_up(
+        self,
+        interview_id: str,
+        follow_up_id: str,
+        *,
+        reason: str,
+        now: datetime,
+        status: FollowUpStatus = FollowUpStatus.CANCELLED,
+    ) -> bool:
+        """Stop one pending follow-up (`scheduled`/`awaiting_approval` → `cancelled` or `suppressed`).
+
+        After this write succeeds no claim can succeed (the claim needs `scheduled`); a send already past its
+        claim is not touched and completes as `sent`.
+        """
+        return self._transition(
+            interview_id,
+            follow_up_id,
+            from_statuses=["scheduled", "awaiting_approval"],
+            to_status=str(status),
+            extra={"reason": reason, "stopped_at": _iso(now)},
+        )
+
+    def await_approval(self, record: FollowUpRecord, *, hold_until: datetime, now: datetime) -> bool:
+        """Review mode: the draft went to the candidate; `sending → awaiting_approval` until `hold_until`."""
+        return self._transition(
+            record.interview_id,
+            record.follow_up_id,
+            from_statuses=["sending"],
+            to_status=str(FollowUpStatus.AWAITING_APPROVAL),
+            extra={"hold_until": _iso(hold_until), "draft_sent_at": _iso(now)},
+            timeline=TimelineEntry(
+                at=now, event="draft_sent", detail=f"{record.kind} awaits approval", follow_up_id=record.follow_up_id
+            ),
+            expires_at=datetime.fromtimestamp(int(record.raw.get("expires_at", 0)), tz=now.tzinfo),
+        )
+
+    def approve(self, interview_id: str, follow_up_id: str, *, now: datetime) -> bool:
+        """`awaiting_approval → scheduled`, approved and due now: the next delivery sends it for real."""
+        return self._transition(
+            interview_id,
+            follow_up_id,
+            from_statuses=["awaiting_approval"],
+            to_status=str(FollowUpStatus.SCHEDULED),
+            extra={"approved": True, "approved_at": _iso(now), "due_at": _iso(now)},
+        )
+
+    def reschedule(
+        self, interview_id: str, follow_up: PlannedFollowUp, *, document: Mapping[str, Any]
+    ) -> bool:
+        """Move a still-scheduled follow-up to a new time (decision date changed); False when no longer pending."""
+        return self._transition(
+            interview_id,
+            follow_up.id,
+            from_statuses=["scheduled"],
+            to_status=str(FollowUpStatus.SCHEDULED),
+            extra={
+                "due_at": _iso(follow_up.due_at),
+                "timezone": follow_up.timezone,
+                "document": json.dumps(document, separators=(",", ":"), sort_keys=True),
+            },
+        )
+
+    def update_interview(
+        self,
+        interview_id: str,
+        *,
+        attributes: Mapping[str, Any],
+        timeline: Sequence[TimelineEntry],
+        expires_at: datetime,
+    ) -> bool:
+        """Set attributes on an existing interview item and append timeline entries, in one transaction."""
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        sets = []
+        for index, (attribute, value) in enumerate(attributes.items()):
+            names[f"#a{index}"] = attribute
+            values[f":v{index}"] = json.dumps(value, sort_keys=True) if attribute == "document" else value
+            sets.append(f"#a{index} = :v{index}")
+        update = {
+            "Update": {
+                "TableName": self._table,
+                "Key": _to_item({"pk": interview_pk(interview_id), "sk": INTERVIEW_SK}),
+                "UpdateExpression": "SET " + ", ".join(sets),
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": _to_item(values),
+            }
+        }
+        items = [update] + [
+            self._timeline_put(interview_id, entry, seq, expires_at) for seq, entry in enumerate(timeline)
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def append_timeline(self, interview_id: str, entries: Sequence[TimelineEntry], expires_at: datetime) -> None:
+        for seq, entry in enumerate(entries):
+            self._client.put_item(**self._timeline_put(interview_id, entry, seq, expires_at)["Put"])
+
+    def use_once(self, interview_id: str, key: str, *, now: datetime, expires_at: datetime) -> bool:
+        """Record that a one-time action happened; False when it already had (a replayed link)."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=_to_item(
+                    {
+                        "pk": interview_pk(interview_id),
+                        "sk": f"USED#{key}",
+                        "at": _iso(now),
+                        "expires_at": _epoch(expires_at),
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def delete_interview(self, interview_id: str) -> int:
+        """Delete every item of the interview's partition (interview, follow-ups, timeline). Returns the count."""
+        keys: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": interview_pk(interview_id)}},
+            "ProjectionExpression": "pk, sk",
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._client.query(**kwargs)
+            keys.extend({"pk": raw["pk"], "sk": raw["sk"]} for raw in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        # Follow-ups first: once they are gone, a schedule still firing finds nothing to claim.
+        keys.sort(key=lambda key: 0 if key["sk"]["S"].startswith(FOLLOW_UP_PREFIX) else 1)
+        for start in range(0, len(keys), 25):
+            requests = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
+            pending: dict[str, Any] = {self._table: requests}
+            for _ in range(8):
+                response = self._client.batch_write_item(RequestItems=pending)
+                pending = response.get("UnprocessedItems") or {}
+                if not pending:
+                    break
+            if pending:
+                raise RuntimeError("DynamoDB left deletes unprocessed after retries")
+        return len(keys)
+
+    def find_sent_message(self, ses_message_id: str) -> tuple[str, str] | None:
+        """(interview_id, follow_up_id) of a message we sent, by its SES MessageId."""
+        response = self._client.get_item(TableName=self._table, Key=find_by_message_id_key(ses_message_id))
+        item = response.get("Item")
+        if not item:
+            return None
+        values = _from_item(item)
+        return str(values["interview_id"]), str(values["follow_up_id"])
 
     # -- reads ------------------------------------------------------------------------------------------------
 

@@ -1,0 +1,127 @@
+"""One-click links (`GET/POST /a/{token}`): GET shows what the link would do and changes nothing (mail scanners
+prefetch links); POST does it, once."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+
+from followup.adapters.dynamodb import FollowUpTable, InterviewBundle, TimelineEntry
+from followup.adapters.events import EventPublisher
+from followup.lifecycle import (
+    FOLLOW_UP_APPROVED,
+    FOLLOW_UPS_STOPPED,
+    OutcomeRequest,
+    expires_at,
+    find,
+    is_nudge,
+    record_outcome,
+    stop_everything,
+)
+from followup.links import ACTION_LABELS, InvalidLink, LinkAction, LinkClaim, read_token
+
+PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+
+@dataclass(frozen=True)
+class Page:
+    status: int
+    title: str
+    body_html: str
+
+    def render(self) -> str:
+        return (
+            "<!doctype html><html lang=en><head><meta charset=utf-8>"
+            '<meta name=viewport content="width=device-width,initial-scale=1">'
+            f"<title>{html.escape(self.title)}</title>"
+            "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}"
+            "button{font:inherit;padding:.6rem 1.2rem;border-radius:.4rem;border:1px solid #345;background:#234;"
+            "color:#fff;cursor:pointer}</style></head>"
+            f"<body><h1>{html.escape(self.title)}</h1>{self.body_html}</body></html>"
+        )
+
+
+def invalid_page(error: InvalidLink) -> Page:
+    return Page(403, "This link cannot be used", f"<p>{html.escape(str(error))}.</p>")
+
+
+def verify(secret: str, token: str, now: datetime) -> LinkClaim:
+    return read_token(secret, token, now=now)
+
+
+def _describe(bundle: InterviewBundle, claim: LinkClaim) -> str:
+    record = find(bundle, claim.follow_up_id)
+    what = record.kind.replace("_", "-") if record else "follow-up"
+    to = f" to {record.to_name}" if record and record.to_name else ""
+    return f"{what}{to}"
+
+
+def confirmation_page(bundle: InterviewBundle | None, claim: LinkClaim, token: str) -> Page:
+    """What GET shows: the action and a button that POSTs it. Nothing changes."""
+    if bundle is None:
+        return Page(404, "Nothing to do", "<p>This interview no longer exists.</p>")
+    label = ACTION_LABELS[claim.action]
+    about = html.escape(_describe(bundle, claim))
+    return Page(
+        200,
+        label,
+        f"<p>This concerns the {about}.</p>"
+        f'<form method="post" action="/a/{html.escape(token)}"><button type="submit">{html.escape(label)}</button>'
+        "</form><p><small>Nothing happens until you press the button.</small></p>",
+    )
+
+
+def perform(
+    table: FollowUpTable, publisher: EventPublisher, bundle: InterviewBundle, claim: LinkClaim, now: datetime
+) -> Page:
+    """Do what the link says, once. A replay of the same action is refused (403)."""
+    interview_id = bundle.interview["interview_id"]
+    if not table.use_once(interview_id, claim.use_key, now=now, expires_at=expires_at(bundle, now)):
+        return Page(403, "This link was already used", "<p>This action has already been taken.</p>")
+    record = find(bundle, claim.follow_up_id)
+    about = html.escape(_describe(bundle, claim))
+    if claim.action == LinkAction.APPROVE:
+        if record is None or not table.approve(interview_id, claim.follow_up_id, now=now):
+            return Page(200, "Nothing to approve", f"<p>The {about} is no longer waiting for approval.</p>")
+        table.append_timeline(
+            interview_id,
+            [TimelineEntry(at=now, event="approved", detail=claim.follow_up_id, follow_up_id=claim.follow_up_id)],
+            expires_at(bundle, now),
+        )
+        publisher.publish(
+            FOLLOW_UP_APPROVED,
+            {"interview_id": interview_id, "follow_up_id": claim.follow_up_id, "due_at": now.isoformat()},
+        )
+        return Page(200, "Approved", f"<p>The {about} will be sent within a couple of minutes.</p>")
+    if claim.action == LinkAction.SKIP:
+        if record is None or not table.cancel_follow_up(
+            interview_id, claim.follow_up_id, reason="skipped by the candidate", now=now
+        ):
+            return Page(200, "Nothing to skip", f"<p>The {about} is no longer pending.</p>")
+        table.append_timeline(
+            interview_id,
+            [TimelineEntry(at=now, event="skipped", detail=claim.follow_up_id, follow_up_id=claim.follow_up_id)],
+            expires_at(bundle, now),
+        )
+        publisher.publish(FOLLOW_UPS_STOPPED, {"interview_id": interview_id, "follow_up_ids": [claim.follow_up_id]})
+        return Page(200, "Skipped", f"<p>The {about} will not be sent.</p>")
+    if claim.action == LinkAction.STOP:
+        stopped = stop_everything(
+            table, publisher, bundle, which=lambda _: True, reason="stopped by the candidate", event="stopped", now=now
+        )
+        return Page(
+            200, "Stopped", f"<p>{len(stopped)} pending follow-ups were cancelled. Nothing more will go out.</p>"
+        )
+    if claim.action == LinkAction.HEARD_BACK:
+        result = record_outcome(table, publisher, bundle, OutcomeRequest(outcome="heard_back"), now)
+        return Page(200, "Noted", f"<p>Good news. {len(result['cancelled'])} pending nudges were cancelled.</p>")
+    table.append_timeline(
+        interview_id,
+        [TimelineEntry(at=now, event="task_done", detail=claim.follow_up_id, follow_up_id=claim.follow_up_id)],
+        expires_at(bundle, now),
+    )
+    return Page(200, "Marked as done", f"<p>The {about} is marked as done.</p>")
+
+
+__all__ = ["PAGE_HEADERS", "Page", "confirmation_page", "invalid_page", "is_nudge", "perform", "verify"]
