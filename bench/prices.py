@@ -86,7 +86,7 @@ PLATFORM_LOG_BYTES_PER_INVOCATION = 350
 # in-process). They only move the small Lambda-duration line.
 ASSUMED_CALL_LATENCY_MS: dict[str, float] = {
     "dynamodb": 6.0,
-    "events": 20.0,
+    "eventbridge": 20.0,
     "scheduler": 20.0,
     "sesv2": 60.0,
     "ssm": 15.0,

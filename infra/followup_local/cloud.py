@@ -277,6 +277,8 @@ class LocalCloud:
         self._router_queues: list[tuple[str, str, str | None]] = []  # (function, queue url, dlq arn)
         self._router_attempts: dict[str, int] = {}
         self._work_lock = threading.RLock()
+        # Every schedule fired so far, however it was fired (ticker, advance, run_until_idle): advance reports these.
+        self.schedules_fired = 0
         self.dead_letters: list[dict[str, Any]] = []
         followup_clock.set_clock(clock)
         self._setup_routing()
@@ -364,6 +366,7 @@ class LocalCloud:
         target = schedule["Target"]
         url = queue_url_from_arn(target["Arn"], self.endpoint_url, self.sqs)
         self.sqs.send_message(QueueUrl=url, MessageBody=target.get("Input", "{}"))
+        self.schedules_fired += 1
         if schedule.get("ActionAfterCompletion") == "DELETE":
             # The planner may have cancelled it while it fired.
             with contextlib.suppress(self.scheduler.exceptions.ResourceNotFoundException):
@@ -447,7 +450,7 @@ class LocalCloud:
             raise ValueError("the clock only moves forward")
         with self._work_lock:
             target = self.clock.now() + timedelta(seconds=seconds)
-            fired = 0
+            fired_before = self.schedules_fired
             self.run_until_idle()
             while True:
                 due = [s for s in self.pending_schedules() if self._due_at(s) <= target]
@@ -456,11 +459,10 @@ class LocalCloud:
                 schedule = due[0]
                 self.clock.move_to(self._due_at(schedule))
                 self.fire_schedule(schedule)
-                fired += 1
                 self.run_until_idle()
             self.clock.move_to(target)
             self.run_until_idle()
-            return fired
+            return self.schedules_fired - fired_before
 
     # -- HTTP ---------------------------------------------------------------------------------------------------
 

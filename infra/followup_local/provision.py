@@ -1,10 +1,11 @@
 """Create, on any AWS endpoint (moto in-process or a moto server), what template.yaml declares for run time.
 
 Everything is derived from the template: the tables' keys and TTL, the queues and their redrive policies, the
-bus, the schedule group, the scheduler role, the SES configuration set; then the functions' Environment is
-evaluated (Ref, GetAtt, Sub, If, Select, Split, Join, conditions) into the plain strings Lambda would see.
-Resource types with no local meaning (HTTP API, alarms, layer, functions, queue policies, SES event
-destinations) are skipped on purpose. Running it again against the same endpoint is harmless.
+bus, the schedule group, the scheduler role, the SES configuration set, S3 buckets (the inbound-mail bucket when
+InboundDomain turns it on); then the functions' Environment is evaluated (Ref, GetAtt, Sub, If, Select, Split,
+Join, conditions) into the plain strings Lambda would see. Resource types with no local meaning (HTTP API, alarms,
+layer, functions, queue and bucket policies, SES event destinations and receipt rules) are skipped on purpose.
+Running it again against the same endpoint is harmless.
 """
 
 from __future__ import annotations
@@ -510,6 +511,21 @@ def _create_configuration_set(ctx: _Context, properties: Mapping[str, Any]) -> N
     ctx.record(name, f"arn:aws:ses:{p.region}:{p.account_id}:configuration-set/{name}")
 
 
+def _create_bucket(ctx: _Context, properties: Mapping[str, Any]) -> None:
+    """A bucket by its template name, else "<stack>-<logicalid>" lower-cased (S3 names are lower-case)."""
+    s3 = ctx.client("s3")
+    name = ctx.name(properties, "BucketName", max_length=63).lower()
+    request: dict[str, Any] = {"Bucket": name}
+    if ctx.provisioned.region != "us-east-1":
+        request["CreateBucketConfiguration"] = {"LocationConstraint": ctx.provisioned.region}
+    try:
+        s3.create_bucket(**request)
+    except ClientError as error:
+        if _error_code(error) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+    ctx.record(name, f"arn:aws:s3:::{name}", DomainName=f"{name}.s3.amazonaws.com")
+
+
 _CREATORS: dict[str, Callable[[_Context, Mapping[str, Any]], None]] = {
     "AWS::DynamoDB::Table": _create_table,
     "AWS::SQS::Queue": _create_queue,
@@ -517,6 +533,7 @@ _CREATORS: dict[str, Callable[[_Context, Mapping[str, Any]], None]] = {
     "AWS::Scheduler::ScheduleGroup": _create_schedule_group,
     "AWS::IAM::Role": _create_role,
     "AWS::SES::ConfigurationSet": _create_configuration_set,
+    "AWS::S3::Bucket": _create_bucket,
 }
 
 

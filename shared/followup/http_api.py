@@ -22,10 +22,11 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 
 from followup import aws, clock
 from followup.adapters.dynamodb import FollowUpTable, InterviewBundle
-from followup.adapters.events import EventPublisher
+from followup.adapters.events import EventPublisher, PublishError
 from followup.adapters.secrets import SecretStore
 from followup.api_models import (
     ErrorBody,
@@ -69,7 +70,8 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     return Response(
         status_code=status,
         content_type="application/json",
-        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        # Sorted keys: a replayed idempotent response is byte-identical to the first one.
+        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False, sort_keys=True),
         headers=headers,
     )
 
@@ -229,6 +231,15 @@ def _invalid_fields(exc: RequestValidationError) -> Response:
 @app.exception_handler(ApiError)
 def _api_error(exc: ApiError) -> Response:
     return exc.response()
+
+
+@app.exception_handler([ClientError, BotoCoreError, PublishError])
+def _dependency_unavailable(exc: Exception) -> Response:
+    # An AWS dependency failed: nothing was accepted, the client may retry (with its Idempotency-Key).
+    logger.exception("dependency failure", extra={"error": type(exc).__name__})
+    return json_response(
+        503, error_body("unavailable", "a dependency is unavailable; retry shortly"), headers={"Retry-After": "5"}
+    )
 
 
 @app.not_found

@@ -10,14 +10,14 @@ from __future__ import annotations
 import functools
 import re
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
 from followup.models import FollowUpKind, Interviewer, InterviewRequest, PlannedFollowUp
 
@@ -185,8 +185,12 @@ def render_follow_up(
     kind = FollowUpKind(follow_up.kind)
     tone = request.preferences.tone
     context = template_context(request, follow_up)
-    environment = templates.environment if templates is not None else _environment()
-    paragraphs = _render_body(kind, tone, context, environment)
+    environment: Environment
+    if templates is not None:
+        environment, names = templates.environment, templates.body_template_names(kind, tone)
+    else:
+        environment, names = _environment(), [f"{kind.value}/{tone}.txt.j2", f"{kind.value}/any.txt.j2"]
+    paragraphs = _render_body(kind, environment.select_template(names), context)
     actions = _actions(links)
 
     text = "\n\n".join("\n".join(lines) for lines in paragraphs)
@@ -211,7 +215,11 @@ def render_follow_up(
 @functools.cache
 def _environment() -> Environment:
     # Built on first use, not at import: cold starts that never render (planner, feedback) skip the cost.
-    return configure_environment(Environment(loader=PackageLoader("followup", "templates")))
+    environment = Environment(
+        loader=PackageLoader("followup", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False, default=False),
+    )
+    return configure_environment(environment)
 
 
 def configure_environment(environment: Environment) -> Environment:
@@ -220,9 +228,7 @@ def configure_environment(environment: Environment) -> Environment:
     Shared with the sandboxed environment of custom templates, so a template renders the same in both.
     """
     environment.undefined = StrictUndefined
-    environment.autoescape = select_autoescape(
-        enabled_extensions=("html", "html.j2"), default_for_string=False, default=False
-    )
+    environment.autoescape = _autoescape()
     environment.trim_blocks = True
     environment.lstrip_blocks = True
     environment.finalize = _refuse_none
@@ -238,6 +244,11 @@ def subject_line(rendered: str) -> str:
     return _shorten(_clean(rendered), SUBJECT_MAX)
 
 
+def _autoescape() -> Callable[[str | None], bool]:
+    # On for the HTML layout only: the text templates write plain text, which the layout escapes.
+    return select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False, default=False)
+
+
 def _refuse_none(value: Any) -> Any:
     # StrictUndefined catches missing names; this catches a present-but-None value that would print "None".
     if value is None:
@@ -245,8 +256,7 @@ def _refuse_none(value: Any) -> Any:
     return value
 
 
-def _render_body(kind: FollowUpKind, tone: str, context: dict[str, Any], environment: Environment) -> list[list[str]]:
-    template = environment.select_template([f"{kind.value}/{tone}.txt.j2", f"{kind.value}/any.txt.j2"])
+def _render_body(kind: FollowUpKind, template: Template, context: dict[str, Any]) -> list[list[str]]:
     limit = WORD_LIMITS.get(kind)
     paragraphs = _tidy(template.render(context))
     # Very long submitted text could push a message past its word budget: drop optional content, least

@@ -13,9 +13,7 @@ import re
 LOCAL_PART_PREFIX = "reply+"
 TAG_HEX_DIGITS = 10
 # Interview ids are URL-safe tokens; the dot separates the id from its tag.
-_LOCAL_PART = re.compile(
-    r"^(?i:reply)\+(?P<interview_id>[A-Za-z0-9_-]{1,64})\.(?P<tag>[0-9A-Fa-f]{10})$"
-)
+_LOCAL_PART = re.compile(r"^(?i:reply)\+(?P<interview_id>[A-Za-z0-9_-]{1,64})\.(?P<tag>[0-9A-Fa-f]{10})$")
 
 
 def _tag(secret: str, interview_id: str) -> str:

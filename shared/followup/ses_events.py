@@ -228,6 +228,9 @@ def is_sending_event(event: Any) -> bool:
 def is_receipt_event(event: Any) -> bool:
     """Shape check before validation: a receipt rule's Lambda action."""
     records = event.get("Records") if isinstance(event, dict) else None
-    return bool(records) and isinstance(records, list) and isinstance(records[0], dict) and (
-        records[0].get("eventSource") == "aws:ses"
+    return (
+        bool(records)
+        and isinstance(records, list)
+        and isinstance(records[0], dict)
+        and (records[0].get("eventSource") == "aws:ses")
     )

@@ -12,7 +12,8 @@ import copy
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from tests.conftest import load_example
@@ -35,10 +36,11 @@ class HostileCase:
     path: str = "/interviews"
     payload: Any = None  # JSON-encoded when `body` is None
     body: bytes | None = None  # raw bytes, sent as they are
-    headers: Mapping[str, str] = field(default_factory=dict)  # over the defaults (Bearer auth, JSON content type)
+    headers: Mapping[str, str] = dataclass_field(default_factory=dict)  # over the defaults: Bearer, JSON
     drop_headers: tuple[str, ...] = ()
     event_patch: Mapping[str, Any] | None = None  # keys replaced in the API Gateway event after it is built
     direct: bool = False  # invoke ApiFunction with the event even when no template route matches
+    also: tuple[int, ...] = ()  # other acceptable statuses (code and field are then not checked)
     bug: str | None = None  # a known defect (the exact fix is in the report); the case is a strict xfail
 
     def request_body(self) -> bytes:
@@ -110,9 +112,7 @@ def _nested_objects(depth: int) -> bytes:
     return b'{"a":' * depth + b"1" + b"}" * depth
 
 
-DEEP_NESTING_BUG = (
-    "http_api.guard_request: json.loads raises RecursionError on deep nesting, which is not caught → 500"
-)
+DEEP_NESTING_BUG = "http_api.guard_request: json.loads raises RecursionError on deep nesting, which is not caught → 500"
 HUGE_INT_BUG = "http_api.guard_request: json.loads raises plain ValueError for an int over 4300 digits → 500"
 DECISION_DATE_BUG = (
     "models.NextSteps.decision_expected_by has no range; cadence.business_days_after overflows on 0001/9999 → 500"
@@ -178,7 +178,7 @@ WRONG_TYPES: list[HostileCase] = [
         ("position", "null", None),
         ("interview", "number", 7),
         ("interviewers", "object", {"name": "Grace", "email": "grace@ae.example"}),
-        ("interviewers", "list-of-strings", ["grace@ae.example"]),
+        ("interviewers[0]", "string", "grace@ae.example"),
         ("highlights", "string", "Kafka"),
         ("next_steps", "list", []),
         ("preferences", "string", "warm"),
@@ -276,9 +276,7 @@ HUGE: list[HostileCase] = [
         status=422,
         code="invalid_fields",
         field="interviewers",
-        payload=set_field(
-            "interviewers", [{"name": f"Person {n}", "email": f"p{n}@ae.example"} for n in range(13)]
-        ),
+        payload=set_field("interviewers", [{"name": f"Person {n}", "email": f"p{n}@ae.example"} for n in range(13)]),
     ),
     HostileCase(
         id="body-over-256KiB",
@@ -306,17 +304,17 @@ HUGE: list[HostileCase] = [
 ]
 
 DEEP: list[HostileCase] = [
-    HostileCase(id="deep-arrays-500", category="deep_nesting", status=422, field="", body=_nested(500)),
+    # Nesting the stack can parse: a 422 from validation, or a 400 once a depth limit guards the parser.
+    HostileCase(id="deep-arrays-500", category="deep_nesting", status=422, field="", body=_nested(500), also=(400,)),
     HostileCase(
         id="deep-arrays-500-in-field",
         category="deep_nesting",
         status=422,
         field="interviewers[0].topics[0]",
+        also=(400,),
         body=_sample_bytes().replace(b'["moving nightly', b"[" + _nested(500) + b', "moving nightly'),
     ),
-    HostileCase(
-        id="deep-arrays-10k", category="deep_nesting", status=400, body=_nested(10_000), bug=DEEP_NESTING_BUG
-    ),
+    HostileCase(id="deep-arrays-10k", category="deep_nesting", status=400, body=_nested(10_000), bug=DEEP_NESTING_BUG),
     HostileCase(
         id="deep-arrays-10k-in-field",
         category="deep_nesting",
@@ -502,9 +500,7 @@ RULES: list[HostileCase] = [
 ]
 
 _FORM_BODY = b"candidate.name=Ada&candidate.email=ada%40example.com"
-_MULTIPART = (
-    b'--b\r\nContent-Disposition: form-data; name="payload"\r\n\r\n' + _sample_bytes() + b"\r\n--b--\r\n"
-)
+_MULTIPART = b'--b\r\nContent-Disposition: form-data; name="payload"\r\n\r\n' + _sample_bytes() + b"\r\n--b--\r\n"
 CONTENT_TYPES: list[HostileCase] = [
     HostileCase(
         id=f"content-type-{label}",
@@ -524,8 +520,13 @@ CONTENT_TYPES: list[HostileCase] = [
         ("json-lookalike", "/interviews", _sample_bytes(), {"content-type": "application/jsonp"}, ()),
         ("missing", "/interviews", _sample_bytes(), {}, ("content-type",)),
         ("text-plain-preview", "/preview", _sample_bytes(), {"content-type": "text/plain"}, ()),
-        ("octet-stream-outcome", f"/interviews/{KNOWN_ID}/outcome", b'{"outcome":"offer"}',
-         {"content-type": "application/octet-stream"}, ()),
+        (
+            "octet-stream-outcome",
+            f"/interviews/{KNOWN_ID}/outcome",
+            b'{"outcome":"offer"}',
+            {"content-type": "application/octet-stream"},
+            (),
+        ),
     ]
 ]
 
@@ -667,7 +668,7 @@ CORPUS: list[HostileCase] = [
 ]
 
 # Free text that is valid input and must come out literally (text) and escaped (HTML), never evaluated.
-TEMPLATE_AND_MARKUP = "{{ 7*7 }} {% if 1 %}jinja{% endif %} ${7*7} <script>alert(1)</script> <b>bold</b> &amp;"
+TEMPLATE_AND_MARKUP = "{{ 7*7 }} {% if 1 %}jinja{% endif %} ${7*7} <script>alert(1)</script> <b>bold</b> &amp; done"
 FREE_TEXT_FIELDS = (
     "candidate.name",
     "candidate.signature",

@@ -141,8 +141,9 @@ def _review_payload() -> dict:
 
 
 def _draft_links(cloud: LocalCloud, follow_up_id: str) -> dict[str, str]:
-    draft = next(m for m in cloud.outbox.as_json() if m["tags"] == {**m["tags"], "kind": "draft",
-                                                                   "follow_up_id": follow_up_id})
+    draft = next(
+        m for m in cloud.outbox.as_json() if m["tags"] == {**m["tags"], "kind": "draft", "follow_up_id": follow_up_id}
+    )
     tokens = LINK.findall(draft["text"])
     assert len(tokens) == 3, draft["text"]
     return dict(zip(("approve", "skip", "stop"), tokens, strict=True))
@@ -167,7 +168,7 @@ def test_review_mode_sends_a_draft_and_approval_sends_it_once(cloud: LocalCloud)
     # When a mail scanner GETs the approve link, nothing changes
     status, headers, page = cloud.http("GET", f"/a/{links['approve']}")
     assert status == 200
-    assert b"<form method=\"post\"" in page
+    assert b'<form method="post"' in page
     assert headers["cache-control"] == "no-store"
     assert _statuses(cloud, interview_id)["thank_you-0"] == "awaiting_approval"
 
@@ -184,8 +185,16 @@ def test_review_mode_sends_a_draft_and_approval_sends_it_once(cloud: LocalCloud)
     status, _, _ = cloud.http("POST", f"/a/{links['approve']}")
     assert status == 403
     cloud.advance(2 * 86400)
-    assert len([m for m in cloud.outbox.as_json() if m["tags"]["follow_up_id"] == "thank_you-0"
-                and m["tags"]["kind"] == "thank_you"]) == 1
+    assert (
+        len(
+            [
+                m
+                for m in cloud.outbox.as_json()
+                if m["tags"]["follow_up_id"] == "thank_you-0" and m["tags"]["kind"] == "thank_you"
+            ]
+        )
+        == 1
+    )
 
 
 def test_review_mode_forged_or_altered_tokens_get_403(cloud: LocalCloud) -> None:

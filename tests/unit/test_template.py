@@ -30,6 +30,9 @@ CONTRACT_ROUTES = {
 
 # Action verbs that only read; anything else counts as a write for the wildcard check.
 READ_ONLY_VERBS = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "Head")
+# Write actions IAM offers no resource-level permission for (the Service Authorization Reference lists no
+# resource type): "*" is the only Resource they accept.
+NO_RESOURCE_LEVEL_ACTIONS = frozenset({"ses:PutSuppressedDestination"})
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +64,7 @@ def test_cfn_lint_reports_nothing(template: SamTemplate) -> None:
         ("ApiFunction", "functions/api/"),
         ("PlannerFunction", "functions/planner/"),
         ("SenderFunction", "functions/sender/"),
-        pytest.param(
-            "FeedbackFunction",
-            "functions/feedback/",
-            marks=pytest.mark.xfail(reason="FeedbackFunction arrives with the feedback issue", strict=False),
-        ),
+        ("FeedbackFunction", "functions/feedback/"),
     ],
 )
 def test_contract_functions_point_at_their_folders(template: SamTemplate, logical_id: str, folder: str) -> None:
@@ -103,8 +102,8 @@ def test_send_queue_visibility_is_six_function_timeouts_and_redrives_to_its_dlq(
 
 
 def test_planner_rule_listens_on_the_custom_bus_with_retries_and_a_dlq(template: SamTemplate) -> None:
-    (rule,) = template.event_rules()
-    assert (rule.function, rule.bus) == ("PlannerFunction", "EventBus")
+    (rule,) = [rule for rule in template.event_rules() if rule.function == "PlannerFunction"]
+    assert rule.bus == "EventBus"
     assert rule.pattern["source"] == ["followup.api"]
     assert "InterviewSubmitted" in rule.pattern["detail-type"]
     assert rule.properties["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["PlannerDeadLetterQueue", "Arn"]}}
@@ -133,7 +132,11 @@ def test_no_write_action_is_granted_on_every_resource(template: SamTemplate) -> 
     for logical_id, statement in statements:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-        writes = [action for action in actions if not action.split(":", 1)[1].startswith(READ_ONLY_VERBS)]
+        writes = [
+            action
+            for action in actions
+            if not action.split(":", 1)[1].startswith(READ_ONLY_VERBS) and action not in NO_RESOURCE_LEVEL_ACTIONS
+        ]
         if writes:
             assert "*" not in resources, f"{logical_id}: {writes} on Resource '*'"
 

@@ -7,6 +7,7 @@ so `GET /interviews/{id}` is a single Query and nothing on a request path scans.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -270,18 +271,27 @@ class FollowUpTable:
         )
 
     def claim_follow_up(
-        self, interview_id: str, follow_up_id: str, *, now: datetime, early_tolerance: timedelta = EARLY_TOLERANCE
+        self,
+        interview_id: str,
+        follow_up_id: str,
+        *,
+        now: datetime,
+        claim_token: str | None = None,
+        early_tolerance: timedelta = EARLY_TOLERANCE,
     ) -> ClaimResult:
         """Move a due follow-up `scheduled → sending` in one conditional write and return it whole.
 
         A cancelled, sent, suppressed, already-claimed or not-yet-due follow-up (a stale message for a re-planned
         one) fails the condition; the item as it was comes back with the failure, so the caller knows why.
+        The claim token makes the write safe to retry: when a retried attempt meets its own earlier success
+        (the first answer was lost on the way back), the item carries our token and the claim is ours.
         """
+        token = claim_token or uuid.uuid4().hex
         try:
             response = self._client.update_item(
                 TableName=self._table,
                 Key=_to_item({"pk": interview_pk(interview_id), "sk": f"{FOLLOW_UP_PREFIX}{follow_up_id}"}),
-                UpdateExpression="SET #status = :sending, claimed_at = :now ADD attempts :one",
+                UpdateExpression="SET #status = :sending, claimed_at = :now, claim_token = :token ADD attempts :one",
                 ConditionExpression="#status = :scheduled AND due_at <= :horizon",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=_to_item(
@@ -290,6 +300,7 @@ class FollowUpTable:
                         ":scheduled": "scheduled",
                         ":now": _iso(now),
                         ":horizon": _iso(now + early_tolerance),
+                        ":token": token,
                         ":one": 1,
                     }
                 ),
@@ -304,6 +315,8 @@ class FollowUpTable:
                 return ClaimResult(record=None, current_status=None)
             values = _from_item(old)
             status = values.get("status")
+            if status == "sending" and values.get("claim_token") == token:
+                return ClaimResult(record=FollowUpRecord.from_item(old), current_status="sending")
             if status == "scheduled":
                 status = "not_due"
             return ClaimResult(record=None, current_status=status)
@@ -478,9 +491,7 @@ class FollowUpTable:
             extra={"approved": True, "approved_at": _iso(now), "due_at": _iso(now)},
         )
 
-    def reschedule(
-        self, interview_id: str, follow_up: PlannedFollowUp, *, document: Mapping[str, Any]
-    ) -> bool:
+    def reschedule(self, interview_id: str, follow_up: PlannedFollowUp, *, document: Mapping[str, Any]) -> bool:
         """Move a still-scheduled follow-up to a new time (decision date changed); False when no longer pending."""
         return self._transition(
             interview_id,

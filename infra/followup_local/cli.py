@@ -1,0 +1,444 @@
+"""`followup`: the local stack and its tools (CONTRACT §5).
+
+    followup run [--port N]                       the whole pipeline on 127.0.0.1 (what `make run` starts)
+    followup invoke <LogicalId> -e <event.json>   one handler on one event, in-process (twin of `sam local invoke`)
+    followup preview <interview.json>             the plan and every rendered message; sends nothing
+    followup submit <interview.json> --url URL    signs with the webhook secret and posts
+    followup clock advance <duration>             moves a running stack's clock (90m, 2d, 1h30m) and fires what is due
+    followup outbox                               what a running stack has sent
+
+Exit codes: 0 done, 1 the action failed (refused request, unreachable stack, handler error), 2 bad usage or input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+DEFAULT_HOST = "127.0.0.1"
+HTTP_TIMEOUT_SECONDS = 120.0
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([wdhms])")
+_UNIT_SECONDS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+class CliError(Exception):
+    """A failure reported in one line on stderr, with its exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# -- small helpers ----------------------------------------------------------------------------------------------
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in `90m`, `2d`, `1h30m`, `45s`, `1w` or a plain number of seconds; the clock only moves forward."""
+    value = text.strip().lower()
+    if re.fullmatch(r"\d+(?:\.\d+)?", value):
+        return float(value)
+    if value.startswith("-"):
+        raise argparse.ArgumentTypeError(f"{text!r}: the clock only moves forward")
+    parts = _DURATION.findall(value)
+    if not parts or "".join(number + unit for number, unit in parts) != value:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration: use e.g. 90m, 2d, 1h30m, 45s or seconds")
+    return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts)
+
+
+def default_url() -> str:
+    """FOLLOWUP_URL, else the stack `make run` starts (PORT, default 3000)."""
+    return os.environ.get("FOLLOWUP_URL") or f"http://{DEFAULT_HOST}:{os.environ.get('PORT') or 3000}"
+
+
+def _load_json_file(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CliError(f"file not found: {path}", EXIT_USAGE) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {path}: {exc}", EXIT_USAGE) from None
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", EXIT_USAGE) from None
+
+
+def http_request(
+    method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = HTTP_TIMEOUT_SECONDS
+) -> tuple[int, bytes]:
+    """(status, body) of one request; an unreachable stack becomes a CliError that says what to do."""
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310 - CLI URL
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) given by the user
+            return int(response.status), response.read()
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), exc.read()
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise CliError(
+            f"cannot reach {url}: {reason}. Is `make run` running? Start it, or pass --url with the stack's address."
+        ) from None
+
+
+def _json_or_text(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return data.decode("utf-8", "replace")
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def _stack_state(url: str) -> dict[str, Any]:
+    """What a running `followup run` wrote to .local/stack.json, when it is the stack at `url`."""
+    from followup_local.server import STATE_FILE
+
+    with contextlib.suppress(OSError, ValueError):
+        state = json.loads(STATE_FILE.read_text())
+        if isinstance(state, dict) and str(state.get("url", "")).rstrip("/") == url.rstrip("/"):
+            return state
+    return {}
+
+
+def _format_local(iso_value: str | None, zone: str | None = None) -> str:
+    if not iso_value:
+        return "-"
+    instant = datetime.fromisoformat(iso_value.replace("Z", "+00:00"))
+    if zone:
+        instant = instant.astimezone(ZoneInfo(zone))
+    offset = instant.strftime("%z")
+    return f"{instant:%a %d %b %Y %H:%M} {instant.tzname() or ''} (UTC{offset[:3]}:{offset[3:]})".replace("  ", " ")
+
+
+# -- commands ---------------------------------------------------------------------------------------------------
+
+
+def command_run(args: argparse.Namespace) -> int:
+    from followup_local.server import StackOptions, run, secret_from_environment
+
+    clock_start = _parse_instant(args.clock_start, "--clock-start") if args.clock_start else None
+    options = StackOptions(
+        port=args.port,
+        api_key=secret_from_environment("ApiKeyParameterName"),
+        webhook_secret=secret_from_environment("WebhookSecretParameterName"),
+        form_key=secret_from_environment("FormKeyParameterName"),
+        clock_start=clock_start,
+        log_level=args.log_level.upper(),
+        outbox_dir=Path(args.outbox_dir),
+        state_file=None if args.no_state_file else Path(args.state_file),
+    )
+    print(f"starting the local stack on http://{DEFAULT_HOST}:{args.port} …", flush=True)
+    return run(options)
+
+
+def _parse_instant(value: str, option: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise CliError(f"{option} {value!r} is not an ISO 8601 instant such as 2026-11-24T21:00:00Z", EXIT_USAGE) from None
+    if instant.tzinfo is None:
+        raise CliError(f"{option} needs a UTC offset, e.g. 2026-11-24T21:00:00Z", EXIT_USAGE)
+    return instant.astimezone(UTC)
+
+
+def command_invoke(args: argparse.Namespace) -> int:
+    from followup_local.invoke import InvokeError, invoke
+
+    # Handler logs (Powertools writes to stdout) go to stderr: stdout carries only the result, like sam local.
+    real_stdout = sys.stdout
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            outcome = invoke(
+                args.logical_id,
+                Path(args.event),
+                seeds=[Path(seed) for seed in args.seed],
+                log_level=args.log_level.upper(),
+                err=sys.stderr,
+            )
+    except InvokeError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    if not outcome.ok:
+        error = outcome.error
+        payload = {"errorType": type(error).__name__, "errorMessage": str(error)}
+        print(json.dumps(payload, indent=2), file=real_stdout)
+        print(f"{args.logical_id} raised {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(json.dumps(outcome.result, indent=2, ensure_ascii=False, default=str), file=real_stdout)
+    return EXIT_OK
+
+
+def command_preview(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from followup import clock
+    from followup.models import InterviewRequest
+    from followup.views import preview_interview
+
+    document = _load_json_file(Path(args.interview))
+    try:
+        request = InterviewRequest.model_validate(document)
+    except ValidationError as exc:
+        lines = [f"{args.interview} is not a valid interview:"]
+        for error in exc.errors():
+            location = ".".join(str(part) for part in error.get("loc", ()))
+            lines.append(f"  {location or '(top level)'}: {error.get('msg')}")
+        raise CliError("\n".join(lines), EXIT_USAGE) from None
+    now = _parse_instant(args.now, "--now") if args.now else clock.now()
+    preview = preview_interview(request, now)
+    if args.json:
+        _print_json(preview)
+        return EXIT_OK
+    candidate_zone = request.candidate_timezone()
+    messages = preview.get("follow_ups", [])
+    print(f"Plan for {request.candidate.name}: {request.position.title} at {request.company.name}")
+    print(f"as of {now.isoformat(timespec='seconds')}; candidate's time zone {candidate_zone}; nothing is sent")
+    print()
+    for number, message in enumerate(messages, 1):
+        print(f"{number}. {message.get('kind')} to {message.get('to')}")
+        print(f"     recipient's time  {_format_local(message.get('local_due_at'))}")
+        print(f"     candidate's time  {_format_local(message.get('due_at'), candidate_zone)}")
+    if not messages:
+        print("No follow-up fits these preferences.")
+    warnings = preview.get("warnings") or []
+    if warnings:
+        print()
+        print("Warnings:")
+        for warning in warnings:
+            print(f"  - {warning}")
+    for number, message in enumerate(messages, 1):
+        print()
+        print(f"── {number}. {message.get('kind')} to {message.get('to')} " + "─" * 20)
+        print(f"Subject: {message.get('subject')}")
+        print()
+        print(str(message.get("text", "")).rstrip())
+    return EXIT_OK
+
+
+def command_submit(args: argparse.Namespace) -> int:
+    from followup.auth import sign
+
+    path = Path(args.interview)
+    _load_json_file(path)  # a clear error for a missing or malformed file before anything is sent
+    body = path.read_bytes()
+    url = args.url.rstrip("/")
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if args.idempotency_key:
+        headers["Idempotency-Key"] = args.idempotency_key
+    state = _stack_state(url)
+    secret = args.secret or os.environ.get("FOLLOWUP_WEBHOOK_SECRET") or state.get("webhook_secret")
+    if args.api_key:
+        headers["Authorization"] = f"Bearer {args.api_key}"
+    elif secret:
+        headers["X-Followup-Signature"] = sign(secret, body, _signing_time(url))
+    else:
+        raise CliError(
+            "no webhook secret: pass --secret, or set FOLLOWUP_WEBHOOK_SECRET to the value `make run` printed",
+            EXIT_USAGE,
+        )
+    status, data = http_request("POST", f"{url}/interviews", body=body, headers=headers)
+    print(f"HTTP {status}", file=sys.stderr)
+    _print_json(_json_or_text(data))
+    if 200 <= status < 300:
+        if state or url.startswith(f"http://{DEFAULT_HOST}"):
+            print(f"next: followup clock advance 2d, then open {url}/_local/outbox.html", file=sys.stderr)
+        return EXIT_OK
+    return EXIT_FAILED
+
+
+def _signing_time(url: str) -> int:
+    """The stack's own clock when it is a local stack (its virtual clock may be ahead), else the system clock."""
+    with contextlib.suppress(CliError):
+        status, data = http_request("GET", f"{url}/_local/clock", timeout=5)
+        if status == 200:
+            now = json.loads(data).get("now")
+            if isinstance(now, str):
+                return int(datetime.fromisoformat(now.replace("Z", "+00:00")).timestamp())
+    return int(time.time())
+
+
+def command_clock(args: argparse.Namespace) -> int:
+    url = args.url.rstrip("/")
+    if args.clock_command == "advance":
+        payload = json.dumps({"seconds": args.duration}).encode()
+        status, data = http_request(
+            "POST", f"{url}/_local/clock/advance", body=payload, headers={"Content-Type": "application/json"}
+        )
+        answer = _json_or_text(data)
+        if status != 200:
+            _print_json(answer)
+            return EXIT_FAILED
+        print(f"clock now {answer['now']}; fired {answer['fired']} schedule(s)")
+        return EXIT_OK
+    status, data = http_request("GET", f"{url}/_local/clock")
+    answer = _json_or_text(data)
+    if status != 200:
+        _print_json(answer)
+        return EXIT_FAILED
+    print(answer["now"])
+    return EXIT_OK
+
+
+def command_outbox(args: argparse.Namespace) -> int:
+    url = args.url.rstrip("/")
+    status, data = http_request("GET", f"{url}/_local/outbox")
+    messages = _json_or_text(data)
+    if status != 200 or not isinstance(messages, list):
+        _print_json(messages)
+        return EXIT_FAILED
+    if args.json:
+        _print_json(messages)
+        return EXIT_OK
+    if not messages:
+        print("the outbox is empty: submit an interview, then `followup clock advance 2d`")
+        return EXIT_OK
+    for message in messages:
+        kind = message.get("tags", {}).get("kind", "message")
+        print(f"{message.get('sent_at')}  {kind:<26} to {', '.join(message.get('to', []))}")
+        print(f"    {message.get('subject')}")
+        if args.full:
+            print()
+            for line in str(message.get("text", "")).rstrip().splitlines():
+                print(f"    | {line}")
+            print()
+    print(f"{len(messages)} message(s); read them at {url}/_local/outbox.html")
+    return EXIT_OK
+
+
+# -- parser -----------------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `followup` argument parser (one subcommand each, each with --help)."""
+    parser = argparse.ArgumentParser(
+        prog="followup",
+        description="Interview follow-ups: the local stack and its tools (no AWS account, no Docker).",
+        epilog="Start with `followup run` (or `make run`), then open the form link it prints.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="start the local stack (what `make run` starts)",
+        description="Start the whole pipeline on 127.0.0.1 against embedded AWS (moto): form, API, planner, "
+        "scheduler, sender and outbox, on a virtual clock. Secrets come from FOLLOWUP_API_KEY, "
+        "FOLLOWUP_WEBHOOK_SECRET and FOLLOWUP_FORM_KEY (random when unset). Ctrl-C stops it.",
+    )
+    run.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000), help="default: $PORT or 3000")
+    run.add_argument(
+        "--clock-start",
+        default=os.environ.get("FOLLOWUP_CLOCK_START"),
+        metavar="ISO",
+        help="start the virtual clock at this instant, e.g. 2026-11-24T21:00:00Z (default: now; "
+        "$FOLLOWUP_CLOCK_START)",
+    )
+    run.add_argument(
+        "--log-level",
+        default=os.environ.get("FOLLOWUP_LOG_LEVEL", "WARNING"),
+        choices=["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"],
+        help="the functions' log level (default: WARNING; $FOLLOWUP_LOG_LEVEL)",
+    )
+    run.add_argument("--outbox-dir", default=".local/outbox", help="where sent messages go as .eml files")
+    run.add_argument(
+        "--state-file", default=".local/stack.json", help="where the URL and secrets are written for `followup submit`"
+    )
+    run.add_argument("--no-state-file", action="store_true", help="do not write the state file")
+    run.set_defaults(handler=command_run)
+
+    invoke = commands.add_parser(
+        "invoke",
+        help="run one function's handler on one event, in-process",
+        description="Run a function of template.yaml on an event against a fresh embedded AWS, like "
+        "`sam local invoke` without Docker; prints the handler's result as JSON. In API events, "
+        "${FOLLOWUP_API_KEY}, ${FOLLOWUP_FORM_KEY} and ${FOLLOWUP_WEBHOOK_SECRET} become this run's secrets and "
+        "an X-Followup-Signature of ${FOLLOWUP_SIGNATURE} a fresh signature of the body. An interview the event "
+        "names is first created from the matching event in events/planner/ (or --seed).",
+    )
+    invoke.add_argument("logical_id", metavar="LogicalId", help="e.g. ApiFunction, PlannerFunction, SenderFunction")
+    invoke.add_argument("-e", "--event", required=True, metavar="EVENT_JSON", help="the event file")
+    invoke.add_argument(
+        "--seed", action="append", default=[], metavar="EVENT_JSON", help="an EventBridge event to deliver first"
+    )
+    invoke.add_argument("--log-level", default="WARNING", help="the function's log level (default: WARNING)")
+    invoke.set_defaults(handler=command_invoke)
+
+    preview = commands.add_parser(
+        "preview",
+        help="print the plan and every rendered message (sends nothing)",
+        description="Plan an interview (CONTRACT §3 JSON) and print every message with its send time in the "
+        "recipient's and the candidate's time zones. Nothing is stored or sent.",
+    )
+    preview.add_argument("interview", help="interview JSON file, e.g. examples/interview.json")
+    preview.add_argument("--now", metavar="ISO", help="plan as if submitted at this instant (default: now)")
+    preview.add_argument("--json", action="store_true", help="print the preview as JSON (as POST /preview does)")
+    preview.set_defaults(handler=command_preview)
+
+    submit = commands.add_parser(
+        "submit",
+        help="sign an interview with the webhook secret and POST it",
+        description="POST an interview to /interviews signed with X-Followup-Signature (the webhook secret from "
+        "--secret, $FOLLOWUP_WEBHOOK_SECRET, or the running local stack's .local/stack.json).",
+    )
+    submit.add_argument("interview", help="interview JSON file")
+    submit.add_argument("--url", default=default_url(), help="the stack or API base URL (default: %(default)s)")
+    submit.add_argument("--secret", help="webhook secret (default: $FOLLOWUP_WEBHOOK_SECRET)")
+    submit.add_argument("--api-key", help="send 'Authorization: Bearer <key>' instead of a signature")
+    submit.add_argument("--idempotency-key", help="Idempotency-Key header: a retry with the same key is safe")
+    submit.set_defaults(handler=command_submit)
+
+    clock = commands.add_parser(
+        "clock", help="read or advance a running stack's clock", description="The local stack's virtual clock."
+    )
+    clock_commands = clock.add_subparsers(dest="clock_command", metavar="ACTION", required=True)
+    advance = clock_commands.add_parser(
+        "advance",
+        help="move the clock forward and fire everything due",
+        description="Move the local stack's clock forward; every schedule due on the way fires, in due order.",
+    )
+    advance.add_argument("duration", type=parse_duration, help="e.g. 90m, 2d, 1h30m, 45s, or seconds")
+    advance.add_argument("--url", default=default_url(), help="the local stack (default: %(default)s)")
+    advance.set_defaults(handler=command_clock)
+    show = clock_commands.add_parser("show", help="print the stack's current time", description="Print the time.")
+    show.add_argument("--url", default=default_url(), help="the local stack (default: %(default)s)")
+    show.set_defaults(handler=command_clock)
+
+    outbox = commands.add_parser(
+        "outbox",
+        help="list what a running stack has sent",
+        description="List the local stack's outbox (every SendEmail request, captured whole).",
+    )
+    outbox.add_argument("--url", default=default_url(), help="the local stack (default: %(default)s)")
+    outbox.add_argument("--full", action="store_true", help="print each message's text too")
+    outbox.add_argument("--json", action="store_true", help="print the outbox as JSON")
+    outbox.set_defaults(handler=command_outbox)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `followup` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except CliError as exc:
+        print(f"followup {args.command}: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,259 @@
+"""`followup invoke <LogicalId> -e <event.json>`: one function's handler on one event, in-process, against a fresh
+embedded AWS (moto's `mock_aws`) provisioned from template.yaml. The Docker-free twin of `sam local invoke`.
+
+The events in `events/` are valid for both tools. A few conveniences make them run cleanly on a fresh local state:
+
+- placeholders: `${FOLLOWUP_API_KEY}`, `${FOLLOWUP_FORM_KEY}` and `${FOLLOWUP_WEBHOOK_SECRET}` anywhere in the
+  event (also percent-encoded, as in a form body or a raw query string) become this run's secrets, and an
+  `X-Followup-Signature: ${FOLLOWUP_SIGNATURE}` header becomes a fresh signature of the event's body. On AWS or
+  under `sam local invoke` they stay literal, so the request is refused with 401/403, as it should be;
+- seeding: an event that names an interview (an API path `/interviews/{id}`, `/form/done/{id}`, or a
+  SenderFunction record) finds it created first from the planner event in `events/planner/` that carries the
+  same `interview_id`, or from `--seed` files; otherwise it says clearly that the interview is absent.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import quote
+
+PLACEHOLDERS = {
+    "${FOLLOWUP_API_KEY}": "api_key",
+    "${FOLLOWUP_FORM_KEY}": "form_key",
+    "${FOLLOWUP_WEBHOOK_SECRET}": "webhook_secret",
+}
+SIGNATURE_PLACEHOLDER = "${FOLLOWUP_SIGNATURE}"
+SECRET_ENVIRONMENT = {
+    "ApiKeyParameterName": "FOLLOWUP_API_KEY",
+    "WebhookSecretParameterName": "FOLLOWUP_WEBHOOK_SECRET",
+    "FormKeyParameterName": "FOLLOWUP_FORM_KEY",
+}
+
+
+class InvokeError(Exception):
+    """A usage problem (unknown function, unreadable event): reported in one line, exit code 2."""
+
+
+@dataclass
+class InvokeResult:
+    """What the handler returned (or raised), for printing."""
+
+    result: Any = None
+    error: BaseException | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def load_event_file(path: Path) -> Any:
+    """The event as JSON, or an InvokeError saying what is wrong with the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvokeError(f"event file not found: {path}") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise InvokeError(f"cannot read event file {path}: {exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvokeError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def substitute_placeholders(event: Any, secrets: dict[str, str]) -> Any:
+    """Replace the documented placeholders (plain and percent-encoded) with this run's secrets."""
+    text = json.dumps(event)
+    for placeholder, name in PLACEHOLDERS.items():
+        value = secrets[name]
+        text = text.replace(placeholder, value)
+        text = text.replace(quote(placeholder, safe=""), quote(value, safe=""))
+        text = text.replace(quote(placeholder, safe="").lower(), quote(value, safe=""))
+    return json.loads(text)
+
+
+def sign_placeholder(event: Any, webhook_secret: str, now: int) -> Any:
+    """An API event whose signature header is the placeholder gets a real signature of its own body."""
+    from followup.auth import sign
+
+    if not isinstance(event, dict) or not isinstance(event.get("headers"), dict):
+        return event
+    for name, value in list(event["headers"].items()):
+        if name.lower() == "x-followup-signature" and value == SIGNATURE_PLACEHOLDER:
+            body = event.get("body") or ""
+            raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+            event["headers"][name] = sign(webhook_secret, raw, now)
+    return event
+
+
+def referenced_interviews(event: Any) -> list[str]:
+    """Interview ids the event expects to exist (so they can be seeded first)."""
+    ids: list[str] = []
+    if not isinstance(event, dict):
+        return ids
+    if event.get("version") == "2.0" and "rawPath" in event:
+        parameters = event.get("pathParameters") or {}
+        if "id" in parameters:
+            ids.append(str(parameters["id"]))
+    for record in event.get("Records") or []:
+        if isinstance(record, dict) and record.get("eventSource") == "aws:sqs":
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                body = json.loads(record.get("body") or "")
+                if isinstance(body, dict) and body.get("interview_id"):
+                    ids.append(str(body["interview_id"]))
+    return list(dict.fromkeys(ids))
+
+
+def planner_events(folder: Path) -> dict[str, Path]:
+    """interview_id → the planner event in `folder` that submits it."""
+    found: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.json")):
+        with contextlib.suppress(OSError, ValueError):
+            event = json.loads(path.read_text(encoding="utf-8"))
+            detail = event.get("detail") if isinstance(event, dict) else None
+            if isinstance(detail, dict) and detail.get("interview_id"):
+                found.setdefault(str(detail["interview_id"]), path)
+    return found
+
+
+@contextlib.contextmanager
+def _isolated_process_state() -> Iterator[None]:
+    """The handlers and LocalCloud change os.environ and the global clock: put both back afterwards."""
+    from followup import clock as followup_clock
+    from followup_local.functions import reset_handler_caches
+
+    saved_environment = dict(os.environ)
+    saved_clock = followup_clock.get_clock()
+    # No endpoint or profile may lead a "local" invocation to a real account.
+    for name in [key for key in os.environ if key.startswith("AWS_ENDPOINT_URL")]:
+        os.environ.pop(name)
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+    )
+    reset_handler_caches()
+    try:
+        yield
+    finally:
+        reset_handler_caches()
+        followup_clock.set_clock(saved_clock)
+        os.environ.clear()
+        os.environ.update(saved_environment)
+
+
+def invoke(
+    logical_id: str,
+    event_path: Path,
+    *,
+    seeds: Sequence[Path] = (),
+    log_level: str = "WARNING",
+    err: TextIO | None = None,
+) -> InvokeResult:
+    """Run `logical_id`'s handler on the event in a fresh embedded AWS; progress notes go to `err`."""
+    import boto3
+    from moto import mock_aws
+
+    from followup_local.cloud import LocalCloud, VirtualClock
+    from followup_local.provision import provision
+    from followup_local.template import load_template
+
+    notes = err or sys.stderr
+    template = load_template()
+    functions = template.function_ids()
+    if logical_id not in functions:
+        raise InvokeError(f"unknown function {logical_id!r}: template.yaml defines {', '.join(sorted(functions))}")
+    raw_event = load_event_file(event_path)
+    seed_events = [(path, load_event_file(path)) for path in seeds]
+
+    with _isolated_process_state(), mock_aws():
+        session = boto3.session.Session(region_name="us-east-1")
+        given = {
+            logical_id_: os.environ[variable]
+            for logical_id_, variable in SECRET_ENVIRONMENT.items()
+            if os.environ.get(variable)
+        }
+        provisioned = provision(session, template=template, parameters={"LogLevel": log_level}, secrets=given)
+        cloud = LocalCloud(session, provisioned, template, VirtualClock())
+        secrets = {"api_key": cloud.api_key, "form_key": cloud.form_key, "webhook_secret": cloud.webhook_secret}
+
+        for path, seed in seed_events:
+            _seed(cloud, seed, path, notes)
+        event = substitute_placeholders(raw_event, secrets)
+        event = sign_placeholder(event, cloud.webhook_secret, int(cloud.clock.now().timestamp()))
+        _seed_referenced(cloud, event, template, notes)
+
+        sent_before = len(cloud.outbox.messages)
+        started = time.perf_counter()
+        try:
+            result = cloud.runtime.invoke(logical_id, event)
+        except Exception as exc:  # a failed invocation: reported like Lambda's error payload
+            return InvokeResult(error=exc)
+        elapsed = (time.perf_counter() - started) * 1000
+        print(f"{logical_id} returned in {elapsed:.0f} ms", file=notes)
+        # What AWS does right after: bus events reach the functions whose rules match (e.g. the planner).
+        delivered = cloud.pump_bus()
+        if delivered:
+            print(f"delivered {delivered} bus event(s) to the functions whose rules match", file=notes)
+        for message in cloud.outbox.as_json()[sent_before:]:
+            print(
+                f"sent {message['tags'].get('kind', 'message')} to {', '.join(message['to'])}: {message['subject']!r}",
+                file=notes,
+            )
+        return InvokeResult(result=result)
+
+
+def _seed(cloud: Any, event: Any, path: Path, notes: TextIO) -> None:
+    """Deliver a seed event: an EventBridge event goes through the bus to the functions whose rules match."""
+    if not (isinstance(event, dict) and "detail-type" in event and "source" in event):
+        raise InvokeError(f"--seed {path}: only EventBridge events (with source and detail-type) can seed")
+    bus = cloud.provisioned.physical.get("EventBus", "default")
+    entry = {
+        "Source": event["source"],
+        "DetailType": event["detail-type"],
+        "Detail": json.dumps(event.get("detail", {})),
+        "EventBusName": bus,
+    }
+    cloud.events.put_events(Entries=[entry])
+    delivered = cloud.pump_bus()
+    print(f"seeded from {path} ({delivered} delivery)", file=notes)
+
+
+def _seed_referenced(cloud: Any, event: Any, template: Any, notes: TextIO) -> None:
+    """Create, from events/planner/, each interview the event names that this fresh state does not have."""
+    from followup.adapters.dynamodb import FollowUpTable
+
+    ids = referenced_interviews(event)
+    if not ids:
+        return
+    dynamodb = cloud.session.client("dynamodb", region_name=cloud.provisioned.region)
+    table = FollowUpTable(dynamodb, cloud.provisioned.physical["FollowUpTable"])
+    known = planner_events(template.root / "events" / "planner")
+    for interview_id in ids:
+        if table.load_interview(interview_id) is not None:
+            continue
+        source = known.get(interview_id)
+        if source is None:
+            print(
+                f"note: interview {interview_id} does not exist in this fresh local state, so the handler will "
+                "find nothing; create it first with --seed <planner event> (see events/planner/)",
+                file=notes,
+            )
+            continue
+        _seed(cloud, load_event_file(source), source.relative_to(template.root), notes)

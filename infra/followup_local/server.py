@@ -1,0 +1,492 @@
+"""The local stack: the whole pipeline in one process, no AWS account, no Docker (`followup run`, `make run`).
+
+- a moto server on loopback, provisioned from template.yaml; this process's boto3 clients (the handlers' too) reach
+  it through `AWS_ENDPOINT_URL`, with fake credentials so nothing can ever reach real AWS;
+- a `LocalCloud` (event router, scheduler emulator, queue poller, outbox) on a virtual clock;
+- an HTTP gateway on 127.0.0.1:PORT: each request becomes an API Gateway v2 event for the template route it
+  matches, plus the local-only routes under `/_local/` (clock, schedules, outbox);
+- a background thread that, once a second of real time, fires due schedules and drains the queues.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from followup_local.cloud import LocalCloud, OutboxMessage, VirtualClock
+from followup_local.outbox_page import eml_filename, render_outbox_page, write_eml
+
+LOOPBACK = "127.0.0.1"
+DEFAULT_PORT = 3000
+REGION = "us-east-1"
+TICK_SECONDS = 1.0
+# API Gateway's own payload limit; ApiFunction applies the contract's 256 KiB after it.
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+# Far enough for any plan (the last follow-up is weeks away), small enough for datetime arithmetic.
+MAX_ADVANCE_SECONDS = 10 * 366 * 86400
+STATE_FILE = Path(".local") / "stack.json"
+OUTBOX_DIR = Path(".local") / "outbox"
+SECRET_ENVIRONMENT = {
+    "ApiKeyParameterName": "FOLLOWUP_API_KEY",
+    "WebhookSecretParameterName": "FOLLOWUP_WEBHOOK_SECRET",
+    "FormKeyParameterName": "FOLLOWUP_FORM_KEY",
+}
+# Variables that could point boto3 at a real account or another endpoint: never inherited by the local stack.
+_AWS_VARIABLES_TO_DROP = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE")
+
+log = logging.getLogger("followup.local")
+
+
+@dataclass
+class StackOptions:
+    """How `followup run` starts the stack (flags and environment, already resolved)."""
+
+    port: int = DEFAULT_PORT
+    api_key: str | None = None
+    webhook_secret: str | None = None
+    form_key: str | None = None
+    clock_start: datetime | None = None
+    log_level: str = "WARNING"
+    outbox_dir: Path = OUTBOX_DIR
+    state_file: Path | None = STATE_FILE
+    tick_seconds: float = TICK_SECONDS
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+
+
+def error_json(code: str, message: str, fields: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The contract's error body."""
+    return {"error": {"code": code, "message": message, "fields": fields or []}}
+
+
+def iso(instant: datetime) -> str:
+    """UTC instant as `2026-11-24T21:00:00Z`."""
+    from datetime import UTC
+
+    return instant.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def use_embedded_aws(endpoint_url: str | None) -> None:
+    """Point this process's boto3 at the embedded AWS, with fake credentials (real ones must never be used)."""
+    for name in _AWS_VARIABLES_TO_DROP:
+        os.environ.pop(name, None)
+    for name in [key for key in os.environ if key.startswith("AWS_ENDPOINT_URL")]:
+        os.environ.pop(name)
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_CONFIG_FILE": os.devnull,
+            # X-Ray has no daemon here; metrics would print an EMF blob per invocation.
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+    )
+    if endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+
+
+class LocalStack:
+    """Embedded AWS + LocalCloud + HTTP gateway + ticker, started and stopped as one."""
+
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        self.cloud: LocalCloud | None = None
+        self._moto: Any = None
+        self._gateway: ThreadingHTTPServer | None = None
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self._tick_error: str | None = None
+        self.port = options.port
+        self.startup_seconds = 0.0
+
+    # -- lifecycle -----------------------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def form_url(self) -> str:
+        assert self.cloud is not None
+        return f"{self.url}/form?key={self.cloud.form_key}"
+
+    def start(self) -> None:
+        """Bind the gateway first (a busy port fails fast), then embedded AWS, provisioning and the cloud."""
+        started = time.perf_counter()
+        self._gateway = _Gateway((LOOPBACK, self.options.port), self)
+        self.port = int(self._gateway.server_address[1])
+
+        import boto3
+        from moto.server import ThreadedMotoServer
+
+        from followup import clock as followup_clock
+        from followup_local.functions import reset_handler_caches
+        from followup_local.provision import provision
+        from followup_local.template import load_template
+
+        # moto logs every request through werkzeug; the stack prints its own one-line activity instead.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._moto = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
+        self._moto.start()
+        host, moto_port = self._moto.get_host_and_port()
+        endpoint = f"http://{host}:{moto_port}"
+        use_embedded_aws(endpoint)
+        reset_handler_caches()
+
+        template = load_template()
+        session = boto3.session.Session(region_name=REGION)
+        given = {
+            logical_id: value
+            for logical_id, value in {
+                "ApiKeyParameterName": self.options.api_key,
+                "WebhookSecretParameterName": self.options.webhook_secret,
+                "FormKeyParameterName": self.options.form_key,
+            }.items()
+            if value
+        }
+        # Random per start when not given (the contract): never a well-known default key.
+        given.setdefault("LinkSecretParameterName", secrets.token_urlsafe(24))
+        provisioned = provision(
+            session,
+            endpoint_url=endpoint,
+            template=template,
+            parameters={"PublicBaseUrl": self.url, "LogLevel": self.options.log_level},
+            secrets=given,
+        )
+        clock = VirtualClock(self.options.clock_start)
+        self.cloud = LocalCloud(session, provisioned, template, clock, endpoint_url=endpoint)
+        followup_clock.set_clock(clock)
+        self.cloud.outbox.listeners.append(self._on_sent)
+        self._prepare_outbox_dir()
+
+        self._spawn("gateway", self._gateway.serve_forever)
+        self._spawn("ticker", self._tick_forever)
+        self._write_state_file()
+        self.startup_seconds = time.perf_counter() - started
+
+    def stop(self) -> None:
+        """Stop the ticker, the gateway and the embedded AWS; remove the state file."""
+        self._stopping.set()
+        if self._gateway is not None:
+            self._gateway.shutdown()
+            self._gateway.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if self._moto is not None:
+            with contextlib.suppress(Exception):  # already down: nothing left to stop
+                self._moto.stop()
+        state = self.options.state_file
+        if state is not None:
+            with contextlib.suppress(FileNotFoundError):
+                if json.loads(state.read_text()).get("pid") == os.getpid():
+                    state.unlink()
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=f"followup-{name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _tick_forever(self) -> None:
+        """Real time passes: fire what became due, route events and drain queues, like AWS would in the background."""
+        assert self.cloud is not None
+        while not self._stopping.wait(self.options.tick_seconds):
+            try:
+                self.cloud.run_until_idle()
+            except Exception as exc:  # keep ticking; say it once rather than once a second
+                summary = f"{type(exc).__name__}: {exc}"
+                if summary != self._tick_error:
+                    print(f"background work failed: {summary}", file=sys.stderr, flush=True)
+                    self._tick_error = summary
+            else:
+                self._tick_error = None
+
+    # -- outbox --------------------------------------------------------------------------------------------------
+
+    def _prepare_outbox_dir(self) -> None:
+        folder = self.options.outbox_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        # A fresh stack has an empty outbox: stale .eml files from an earlier run would mislead.
+        for stale in folder.glob("*.eml"):
+            stale.unlink()
+
+    def _on_sent(self, message: OutboxMessage) -> None:
+        record = message.to_json()
+        try:
+            write_eml(self.options.outbox_dir, record)
+        except Exception as exc:  # the JSON outbox still has it; a bad .eml must not fail the send
+            print(f"could not write {record['message_id']}.eml: {exc}", file=sys.stderr, flush=True)
+        kind = record["tags"].get("kind", "message")
+        to = ", ".join(record["to"])
+        self._say(f"[{record['sent_at']}] sent {kind} to {to}: {record['subject']!r}")
+
+    def _say(self, line: str) -> None:
+        with contextlib.suppress(ValueError, OSError):  # stdout closed while stopping
+            print(line, file=self.options.out, flush=True)
+
+    # -- state file ----------------------------------------------------------------------------------------------
+
+    def _write_state_file(self) -> None:
+        """`.local/stack.json`: lets `followup submit` find the URL and webhook secret of this running stack."""
+        path = self.options.state_file
+        if path is None or self.cloud is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "pid": os.getpid(),
+            "url": self.url,
+            "api_key": self.cloud.api_key,
+            "webhook_secret": self.cloud.webhook_secret,
+            "form_key": self.cloud.form_key,
+        }
+        # Secrets inside: readable by this user only.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            json.dump(payload, handle, indent=2)
+
+    # -- local-only routes ---------------------------------------------------------------------------------------
+
+    def local_route(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """`/_local/...`: the virtual clock, pending schedules and the outbox."""
+        assert self.cloud is not None
+        cloud = self.cloud
+        route = urlsplit(path).path.rstrip("/") or "/"
+        if route == "/_local/clock" and method in ("GET", "HEAD"):
+            return _json(200, {"now": iso(cloud.clock.now())})
+        if route == "/_local/clock/advance":
+            if method != "POST":
+                return _json(405, error_json("method_not_allowed", "use POST"), {"allow": "POST"})
+            seconds, problem = _advance_seconds(body)
+            if problem is not None:
+                return _json(400, error_json("invalid_advance", problem, [{"field": "seconds", "message": problem}]))
+            fired = cloud.advance(seconds)
+            return _json(200, {"now": iso(cloud.clock.now()), "fired": fired})
+        if route == "/_local/schedules" and method in ("GET", "HEAD"):
+            return _json(200, {"Schedules": [_schedule_json(item, cloud) for item in cloud.pending_schedules()]})
+        if route == "/_local/outbox" and method in ("GET", "HEAD"):
+            return _json(200, cloud.outbox.as_json())
+        if route == "/_local/outbox.html" and method in ("GET", "HEAD"):
+            page = render_outbox_page(cloud.outbox.as_json(), iso(cloud.clock.now()))
+            return 200, {"content-type": "text/html; charset=utf-8", "cache-control": "no-store"}, page.encode()
+        if route.startswith("/_local/outbox/") and route.endswith(".eml") and method in ("GET", "HEAD"):
+            wanted = route.removeprefix("/_local/outbox/")
+            for record in cloud.outbox.as_json():
+                if eml_filename(record["message_id"]) == wanted:
+                    from followup_local.outbox_page import to_email_message
+
+                    data = to_email_message(record).as_bytes()
+                    return 200, {"content-type": "message/rfc822"}, data
+        return _json(404, error_json("not_found", "no such local route"))
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    data = json.dumps(body, default=str, separators=(",", ":"), ensure_ascii=False).encode()
+    return status, {"content-type": "application/json", "cache-control": "no-store", **(headers or {})}, data
+
+
+def _advance_seconds(body: bytes) -> tuple[float, str | None]:
+    """`{"seconds": N}` with N a finite number ≥ 0: the clock never moves back."""
+    try:
+        payload = json.loads(body or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return 0.0, 'body must be JSON: {"seconds": N}'
+    seconds = payload.get("seconds") if isinstance(payload, dict) else None
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not math.isfinite(seconds):
+        return 0.0, 'body must be {"seconds": N} with N a number of seconds'
+    if seconds < 0:
+        return 0.0, "the clock only moves forward: seconds must be ≥ 0"
+    if seconds > MAX_ADVANCE_SECONDS:
+        return 0.0, f"seconds must be at most {MAX_ADVANCE_SECONDS} (ten years)"
+    return float(seconds), None
+
+
+def _schedule_json(schedule: dict[str, Any], cloud: LocalCloud) -> dict[str, Any]:
+    """A schedule as ListSchedules summarises it, plus the GetSchedule details and when the emulator fires it."""
+    item = {key: (iso(value) if isinstance(value, datetime) else value) for key, value in schedule.items()}
+    item.setdefault("State", "ENABLED")
+    item["DueAt"] = iso(cloud._due_at(schedule))
+    return item
+
+
+class _Gateway(ThreadingHTTPServer):
+    daemon_threads = True
+    # A restart may bind the port again at once (connections of the last run linger in TIME_WAIT).
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], stack: LocalStack) -> None:
+        self.stack = stack
+        super().__init__(address, _GatewayHandler)
+
+
+class _GatewayHandler(BaseHTTPRequestHandler):
+    """HTTP → API Gateway v2 event → ApiFunction (or a `/_local/` route) → HTTP."""
+
+    server: _Gateway
+    protocol_version = "HTTP/1.1"
+    server_version = "followup-local"
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def do_OPTIONS(self) -> None:
+        self._dispatch("OPTIONS")
+
+    def _dispatch(self, method: str) -> None:
+        try:
+            body = self._read_body()
+        except _BodyError as exc:
+            self._reply(*_json(exc.status, error_json(exc.code, str(exc))), method=method)
+            self.close_connection = True
+            return
+        stack = self.server.stack
+        try:
+            if self.path.startswith("/_local/") or self.path == "/_local":
+                status, headers, data = stack.local_route(method, self.path, body)
+            else:
+                assert stack.cloud is not None
+                headers_in = self._request_headers()
+                # API Gateway answers HEAD from the GET route.
+                status, headers, data = stack.cloud.http(
+                    "GET" if method == "HEAD" else method, self.path, body=body, headers=headers_in
+                )
+        except Exception:
+            # What API Gateway returns when the integration fails; the traceback is for the developer.
+            traceback.print_exc(file=sys.stderr)
+            status, headers, data = 500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}'
+        self._reply(status, headers, data, method=method)
+
+    def _request_headers(self) -> dict[str, str]:
+        joined: dict[str, str] = {}
+        for name, value in self.headers.items():
+            key = name.lower()
+            # HTTP API v2 joins repeated headers with commas.
+            joined[key] = f"{joined[key]},{value}" if key in joined else value
+        return joined
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("transfer-encoding", "").lower():
+            raise _BodyError(411, "length_required", "send a Content-Length; chunked bodies are not supported")
+        try:
+            length = int(self.headers.get("content-length") or 0)
+        except ValueError:
+            raise _BodyError(400, "malformed_request", "Content-Length is not a number") from None
+        if length < 0:
+            raise _BodyError(400, "malformed_request", "Content-Length is negative")
+        if length > MAX_REQUEST_BYTES:
+            raise _BodyError(413, "payload_too_large", f"body exceeds {MAX_REQUEST_BYTES} bytes")
+        return self.rfile.read(length) if length else b""
+
+    def _reply(self, status: int, headers: dict[str, str], data: bytes, *, method: str) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if method != "HEAD" and data:
+            self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # One access line per request only in debug: the stack's own output stays readable.
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s", self.address_string(), format % args)
+
+
+class _BodyError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+def banner(stack: LocalStack) -> str:
+    """What `followup run` prints once the stack is up."""
+    assert stack.cloud is not None
+    cloud = stack.cloud
+    clock_kind = "real time" if stack.options.clock_start is None else "started at the given time"
+    lines = [
+        f"followup local stack ready on {stack.url} (started in {stack.startup_seconds:.1f} s)",
+        "",
+        f"  Form         {stack.form_url}",
+        f"  API key      {cloud.api_key}",
+        f"  Webhook      {cloud.webhook_secret}",
+        f"  Outbox       {stack.url}/_local/outbox.html  (and {stack.options.outbox_dir}/*.eml)",
+        f"  Clock        {iso(cloud.clock.now())} ({clock_kind}); {stack.url}/_local/clock",
+        "",
+        "What next: open the form link, submit an interview, run `.venv/bin/followup clock advance 2d`, "
+        "then open the outbox.",
+        "Ctrl-C stops the stack.",
+    ]
+    return "\n".join(lines)
+
+
+def run(options: StackOptions) -> int:
+    """Start the stack, print how to use it, and serve until SIGINT or SIGTERM. Returns the exit code."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stack = LocalStack(options)
+    try:
+        try:
+            stack.start()
+        except OSError as exc:
+            if exc.errno in (98, 48):  # EADDRINUSE on Linux, macOS
+                print(
+                    f"port {options.port} on {LOOPBACK} is in use: is another `make run` running? "
+                    "Stop it, or choose another port: PORT=3001 make run (or followup run --port 3001).",
+                    file=sys.stderr,
+                )
+                return 1
+            raise
+        print(banner(stack), file=options.out, flush=True)
+        while not stop.wait(0.5):
+            pass
+        print("stopping…", file=options.out, flush=True)
+        return 0
+    finally:
+        stack.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def secret_from_environment(logical_id: str) -> str | None:
+    """The secret the operator set for this stack (FOLLOWUP_API_KEY, ...), or None for a random one."""
+    return os.environ.get(SECRET_ENVIRONMENT[logical_id]) or None

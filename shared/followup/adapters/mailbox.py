@@ -1,0 +1,33 @@
+"""Inbound mail store: the raw messages a receipt rule's S3 action wrote to the inbound bucket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+# SES accepts inbound messages up to 40 MB; a reply's headers and new text are in its first megabytes.
+MAX_READ_BYTES = 5 * 1024 * 1024
+_MISSING = frozenset({"NoSuchKey", "404", "NoSuchBucket", "AccessDenied"})
+
+
+class InboundMailStore:
+    def __init__(self, client: Any, bucket: str, prefix: str) -> None:
+        self._client = client
+        self.bucket = bucket
+        self.prefix = prefix
+
+    def key_for(self, ses_message_id: str) -> str:
+        """Where the S3 action stored a message: `<ObjectKeyPrefix><SES MessageId>`."""
+        return f"{self.prefix}{ses_message_id}"
+
+    def read(self, key: str) -> bytes | None:
+        """The raw message (at most MAX_READ_BYTES), or None when it is not there (expired, never stored)."""
+        try:
+            response = self._client.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{MAX_READ_BYTES - 1}")
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code", "")) in _MISSING:
+                return None
+            raise
+        body: bytes = response["Body"].read()
+        return body
