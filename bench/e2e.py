@@ -233,9 +233,9 @@ class FloorPlan:
         return cls(interview_id, put, store, schedules, list(zip(claims, sends, strict=True)))
 
     def renamed(self, new_id: str) -> FloorPlan:
-        text = json.dumps(
-            {"p": self.put_events, "s": self.store, "c": self.schedules, "e": self.emails}
-        ).replace(self.interview_id, new_id)
+        text = json.dumps({"p": self.put_events, "s": self.store, "c": self.schedules, "e": self.emails}).replace(
+            self.interview_id, new_id
+        )
         data = json.loads(text)
         return FloorPlan(new_id, data["p"], data["s"], data["c"], [tuple(pair) for pair in data["e"]])  # type: ignore[misc]
 
@@ -267,7 +267,7 @@ def run_floor(reference: ReferenceRun, interviews: int) -> FloorRun:
     """The minimal calls of `interviews` interviews on a fresh moto, through the handlers' clients, timed."""
     template = FloorPlan.from_calls(reference.interview_id, reference.calls)
     plans = [template.renamed(f"{i:06x}{reference.interview_id[6:]}") for i in range(interviews)]
-    with fresh_cloud() as cloud:
+    with fresh_cloud():
         clients = handler_clients()
         recorder = CallRecorder().attach(clients)  # same hooks as the pipeline: same per-call overhead
         dynamodb, events, scheduler, ses = (clients[s] for s in ("dynamodb", "events", "scheduler", "sesv2"))

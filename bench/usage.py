@@ -62,11 +62,10 @@ def dynamodb_units(calls: list[Call], stored_items: list[dict[str, Any]]) -> dic
                         wru += dynamodb_write_units(size_at(request["DeleteRequest"]["Key"]))
         elif call.operation == "GetItem":
             item = parsed.get("Item")
-            rru += dynamodb_read_units(dynamodb_item_size(item) if item else 1, consistent=bool(p.get("ConsistentRead")))
-        elif call.operation == "Query":
-            total = sum(dynamodb_item_size(item) for item in parsed.get("Items", []))
-            rru += dynamodb_read_units(total or 1, consistent=bool(p.get("ConsistentRead")))
-        elif call.operation == "Scan":
+            rru += dynamodb_read_units(
+                dynamodb_item_size(item) if item else 1, consistent=bool(p.get("ConsistentRead"))
+            )
+        elif call.operation in ("Query", "Scan"):
             total = sum(dynamodb_item_size(item) for item in parsed.get("Items", []))
             rru += dynamodb_read_units(total or 1, consistent=bool(p.get("ConsistentRead")))
     return {"wru": wru, "rru": rru}

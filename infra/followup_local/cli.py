@@ -72,11 +72,18 @@ def _load_json_file(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(f"cannot read {path}: {exc}", EXIT_USAGE) from None
     except json.JSONDecodeError as exc:
-        raise CliError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", EXIT_USAGE) from None
+        raise CliError(
+            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", EXIT_USAGE
+        ) from None
 
 
 def http_request(
-    method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = HTTP_TIMEOUT_SECONDS
+    method: str,
+    url: str,
+    *,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = HTTP_TIMEOUT_SECONDS,
 ) -> tuple[int, bytes]:
     """(status, body) of one request; an unreachable stack becomes a CliError that says what to do."""
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310 - CLI URL
@@ -114,14 +121,12 @@ def _stack_state(url: str) -> dict[str, Any]:
     return {}
 
 
-def _format_local(iso_value: str | None, zone: str | None = None) -> str:
+def _format_local(iso_value: str | None, zone: str) -> str:
+    """`Wed 25 Nov 2026 09:00 EST (America/New_York)`: a send time as the person in `zone` reads it."""
     if not iso_value:
         return "-"
-    instant = datetime.fromisoformat(iso_value.replace("Z", "+00:00"))
-    if zone:
-        instant = instant.astimezone(ZoneInfo(zone))
-    offset = instant.strftime("%z")
-    return f"{instant:%a %d %b %Y %H:%M} {instant.tzname() or ''} (UTC{offset[:3]}:{offset[3:]})".replace("  ", " ")
+    instant = datetime.fromisoformat(iso_value.replace("Z", "+00:00")).astimezone(ZoneInfo(zone))
+    return f"{instant:%a %d %b %Y %H:%M} {instant.tzname()} ({zone})"
 
 
 # -- commands ---------------------------------------------------------------------------------------------------
@@ -149,7 +154,9 @@ def _parse_instant(value: str, option: str) -> datetime:
     try:
         instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise CliError(f"{option} {value!r} is not an ISO 8601 instant such as 2026-11-24T21:00:00Z", EXIT_USAGE) from None
+        raise CliError(
+            f"{option} {value!r} is not an ISO 8601 instant such as 2026-11-24T21:00:00Z", EXIT_USAGE
+        ) from None
     if instant.tzinfo is None:
         raise CliError(f"{option} needs a UTC offset, e.g. 2026-11-24T21:00:00Z", EXIT_USAGE)
     return instant.astimezone(UTC)
@@ -185,6 +192,7 @@ def command_preview(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from followup import clock
+    from followup.cadence import plan_follow_ups
     from followup.models import InterviewRequest
     from followup.views import preview_interview
 
@@ -203,13 +211,16 @@ def command_preview(args: argparse.Namespace) -> int:
         _print_json(preview)
         return EXIT_OK
     candidate_zone = request.candidate_timezone()
+    # The preview gives offsets only; the plan (same input, same instant, same result) names each recipient's zone.
+    zones = {item.id: item.timezone for item in plan_follow_ups(request, now).follow_ups}
     messages = preview.get("follow_ups", [])
     print(f"Plan for {request.candidate.name}: {request.position.title} at {request.company.name}")
     print(f"as of {now.isoformat(timespec='seconds')}; candidate's time zone {candidate_zone}; nothing is sent")
     print()
     for number, message in enumerate(messages, 1):
         print(f"{number}. {message.get('kind')} to {message.get('to')}")
-        print(f"     recipient's time  {_format_local(message.get('local_due_at'))}")
+        zone = zones.get(str(message.get("id")), candidate_zone)
+        print(f"     recipient's time  {_format_local(message.get('due_at'), zone)}")
         print(f"     candidate's time  {_format_local(message.get('due_at'), candidate_zone)}")
     if not messages:
         print("No follow-up fits these preferences.")
@@ -342,8 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--clock-start",
         default=os.environ.get("FOLLOWUP_CLOCK_START"),
         metavar="ISO",
-        help="start the virtual clock at this instant, e.g. 2026-11-24T21:00:00Z (default: now; "
-        "$FOLLOWUP_CLOCK_START)",
+        help="start the virtual clock at this instant, e.g. 2026-11-24T21:00:00Z (default: now; $FOLLOWUP_CLOCK_START)",
     )
     run.add_argument(
         "--log-level",
@@ -438,6 +448,11 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `followup preview x.json | head`: the reader left; not an error worth a traceback.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

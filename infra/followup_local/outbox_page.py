@@ -35,7 +35,7 @@ _PAGE = """<!DOCTYPE html>
   dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem 1rem; margin: .5rem 0; }
   dt { font-weight: 600; }
   dd { margin: 0; word-break: break-word; }
-  pre { white-space: pre-wrap; background: #f6f8fa; padding: .75rem; border-radius: 4px;
+  pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f8fa; padding: .75rem; border-radius: 4px;
         font: .95rem/1.45 ui-monospace, Menlo, Consolas, monospace; }
   iframe { width: 100%; min-height: 18rem; border: 1px solid #d0d7de; border-radius: 4px; }
   .kind { display: inline-block; background: #ddf4ff; border-radius: 1rem; padding: 0 .6rem; font-size: .85rem; }
@@ -58,7 +58,8 @@ local clock {{ now }} · <a href="/_local/outbox.html">reload</a> · <a href="/_
   {% if message.bcc %}<dt>Bcc</dt><dd>{{ message.bcc | join(", ") }}</dd>{% endif %}
   {% if message.reply_to %}<dt>Reply-To</dt><dd>{{ message.reply_to | join(", ") }}</dd>{% endif %}
   {% for name, value in message.headers.items() %}<dt>{{ name }}</dt><dd>{{ value }}</dd>{% endfor %}
-  <dt>Tags</dt><dd>{% for name, value in message.tags.items() %}{{ name }}={{ value }}{% if not loop.last %}, {% endif %}{% endfor %}</dd>
+  <dt>Tags</dt>
+  <dd>{% for name, value in message.tags.items() %}{{ name }}={{ value }}{{ ", " if not loop.last }}{% endfor %}</dd>
   <dt>Message ID</dt><dd><a href="/_local/outbox/{{ message.message_id }}.eml">{{ message.message_id }}</a> (.eml)</dd>
 </dl>
 <pre>{{ message.text }}</pre>

@@ -67,6 +67,12 @@ class ReplanResponse(BaseModel):
     follow_ups: list[FollowUpSummary]
 
 
+class LintFinding(BaseModel):
+    rule: str
+    severity: str
+    message: str
+
+
 class PreviewMessage(BaseModel):
     id: str
     kind: str
@@ -77,6 +83,7 @@ class PreviewMessage(BaseModel):
     subject: str
     text: str
     html: str
+    findings: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class PreviewResponse(BaseModel):

@@ -63,10 +63,11 @@ def authenticate(headers: Mapping[str, str], body: bytes, *, api_key: str, webho
     """Accept either credential; returns which one ("api_key" or "signature"). Headers are lower-cased (HTTP API v2)."""
     authorization = headers.get("authorization")
     signature = headers.get(SIGNATURE_HEADER)
+    if not authorization and not signature:
+        raise AuthenticationError("missing credentials: send 'Authorization: Bearer <api key>' or X-Followup-Signature")
+    # Every credential presented must be valid: a forged signature beside a good key is still a forgery.
     if authorization:
         verify_bearer(authorization, api_key)
-        return "api_key"
     if signature:
         verify_signature(signature, body, webhook_secret, now=now)
-        return "signature"
-    raise AuthenticationError("missing credentials: send 'Authorization: Bearer <api key>' or X-Followup-Signature")
+    return "api_key" if authorization else "signature"

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -112,6 +112,7 @@ class FeedbackProcessor:
         inbound_domain: str = "",
         link_secret: Callable[[], str] | None = None,
         metrics: Metrics | None = None,
+        retention: timedelta = timedelta(days=180),
     ) -> None:
         self._table = table
         self._publisher = publisher
@@ -122,12 +123,14 @@ class FeedbackProcessor:
         self._inbound_domain = inbound_domain.lower()
         self._link_secret = link_secret
         self._metrics = metrics
+        self._retention = retention
 
     def _count(self, name: str) -> None:
         if self._metrics is not None:
             self._metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
     def handle(self, event: Any) -> FeedbackResult:
+        self._count("FeedbackEvents")
         if is_sending_event(event):
             return self.on_sending_event(event)
         if is_receipt_event(event):
@@ -195,7 +198,9 @@ class FeedbackProcessor:
     ) -> FeedbackResult:
         lowered = {address.strip().lower() for address in addresses if "@" in address}
         for address in sorted(lowered):
-            self._suppressions.suppress(address, reason=reason, at=now, message_id=mail.message_id)
+            self._suppressions.suppress(
+                address, reason=reason, at=now, message_id=mail.message_id, expires_at=now + self._retention
+            )
             if not self._account.suppress(address, reason):
                 logger.info("SES account suppression not available on this endpoint; kept our own list only")
         self._count("BouncesSuppressed" if reason == "BOUNCE" else "ComplaintsSuppressed")
@@ -453,6 +458,7 @@ def _processor() -> FeedbackProcessor:
         inbound_domain=settings.inbound_domain if replies_on else "",
         link_secret=lambda: secrets.get(settings.link_secret_parameter),
         metrics=metrics,
+        retention=timedelta(days=settings.retention_days),
     )
 
 

@@ -1,6 +1,6 @@
 """The HTTP API (CONTRACT §2) on Powertools' `APIGatewayHttpResolver` with pydantic validation.
 
-Request order: size → content type → JSON syntax → authentication run *before* the resolver, so an unauthenticated
+Request order: size → authentication → content type → JSON syntax run *before* the resolver, so an unauthenticated
 caller learns nothing about the schema and a rejected request never reaches code that writes.
 """
 
@@ -46,6 +46,7 @@ from followup.models import InterviewRequest
 logger = Logger(child=True)
 
 MAX_BODY_BYTES = 256 * 1024
+MAX_JSON_DEPTH = 32
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
 INTERVIEW_ID_PATTERN = re.compile(r"^[0-9a-f]{22}$")
 JSON_ROUTES = ("/interviews", "/preview")
@@ -165,14 +166,38 @@ def guard_request(event: dict[str, Any]) -> None:
     if method in {"POST", "PATCH", "PUT"} and _expects_json_body(method, path):
         if not body.strip():
             raise ApiError(400, "malformed_body", "request body is empty; send a JSON object")
+        if json_depth(body) > MAX_JSON_DEPTH:
+            raise ApiError(400, "malformed_json", f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
         try:
             json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ApiError(400, "malformed_json", f"body is not valid JSON: {exc}") from None
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, >4300-digit integers
+            raise ApiError(400, "malformed_json", f"body is not valid JSON: {str(exc)[:200]}") from None
         if method in {"POST", "PATCH"} and not body.lstrip().startswith(b"{"):
             raise ApiError(
                 422, "invalid_fields", "body must be a JSON object", [ErrorField(field="", message="must be an object")]
             )
+
+
+def json_depth(body: bytes) -> int:
+    """Deepest nesting of brackets outside strings, counted without recursion (so hostile depth cannot crash)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
 
 
 def _expects_json_body(method: str, path: str) -> bool:

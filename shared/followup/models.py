@@ -16,6 +16,7 @@ from pydantic import (
     AfterValidator,
     AnyUrl,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -67,6 +68,17 @@ def _iso_country(value: str) -> str:
     return code
 
 
+def _plausible_day(value: date) -> date:
+    if not (2000 <= value.year <= 2100):
+        raise ValueError("must be a date between the years 2000 and 2100")
+    return value
+
+
+def _normalise_newlines(value: str) -> str:
+    # Windows line breaks in multi-line fields are ordinary input, not control characters.
+    return value.replace("\r\n", "\n")
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("must include a UTC offset, e.g. 2026-11-24T15:00:00-05:00")
@@ -81,7 +93,12 @@ Line = Annotated[
 ShortLine = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), AfterValidator(_single_line)
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(_no_control_chars)]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=1000),
+    BeforeValidator(lambda v: _normalise_newlines(v) if isinstance(v, str) else v),
+    AfterValidator(_no_control_chars),
+]
 Topic = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_single_line)
 ]
@@ -103,7 +120,15 @@ class Candidate(_Strict):
     name: ShortLine
     email: Email
     timezone: Timezone | None = Field(default=None, description="IANA timezone; defaults to the company's")
-    signature: Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_control_chars)] | None = None
+    signature: (
+        Annotated[
+            str,
+            StringConstraints(max_length=500),
+            BeforeValidator(lambda v: _normalise_newlines(v) if isinstance(v, str) else v),
+            AfterValidator(_no_control_chars),
+        ]
+        | None
+    ) = None
 
 
 class Company(_Strict):
@@ -141,7 +166,15 @@ class Interviewer(_Strict):
     timezone: Timezone | None = Field(default=None, description="IANA timezone; defaults to the company's")
     topics: Annotated[list[Topic], Field(max_length=10)] = Field(default_factory=list)
     linkedin_url: HttpUrl | None = None
-    mailing_address: Annotated[str, StringConstraints(max_length=300), AfterValidator(_no_control_chars)] | None = None
+    mailing_address: (
+        Annotated[
+            str,
+            StringConstraints(max_length=300),
+            BeforeValidator(lambda v: _normalise_newlines(v) if isinstance(v, str) else v),
+            AfterValidator(_no_control_chars),
+        ]
+        | None
+    ) = None
 
 
 class Highlights(_Strict):
@@ -151,7 +184,7 @@ class Highlights(_Strict):
 
 
 class NextSteps(_Strict):
-    decision_expected_by: date | None = None
+    decision_expected_by: Annotated[date, AfterValidator(_plausible_day)] | None = None
     notes: Text | None = None
 
 

@@ -26,6 +26,7 @@ from followup import clock
 from followup.adapters.dynamodb import FollowUpRecord, FollowUpTable
 from followup.adapters.ses import EmailSender, OutgoingEmail, SendRejected, SendThrottled
 from followup.links import DEFAULT_LINK_LIFETIME, LinkAction, LinkClaim, link_url, make_token
+from followup.lint import hard_failure_reason, lint_message
 from followup.models import FollowUpKind, FollowUpStatus, InterviewRequest
 from followup.planning import EXPIRE_REVIEW
 from followup.render import RenderedMessage, render_follow_up
@@ -211,6 +212,7 @@ class FollowUpSender:
                     links = self._signer.links(record, [LinkAction.DONE], expires_at=now + self._signer.lifetime)
                 message = render_follow_up(request, record.planned(), links=links or None)
                 email = compose_email(record, request, message, self._identity)
+            held = hard_failure_reason(lint_message(request, record.planned(), message))
         except Exception as exc:  # a stored interview that no longer renders must not block the queue
             logger.exception("render failed", extra=log)
             self._table.mark_failed(
@@ -221,6 +223,17 @@ class FollowUpSender:
                 now=now,
                 expires_at=_expires_at(record),
             )
+            return SendOutcome.FAILED
+        if held:
+            self._table.mark_failed(
+                interview_id,
+                follow_up_id,
+                from_statuses=["sending"],
+                reason=f"held by the message linter: {held}",
+                now=now,
+                expires_at=_expires_at(record),
+            )
+            logger.error("message held by the linter", extra={**log, "reason": held})
             return SendOutcome.FAILED
         try:
             message_id = self._mailer.send(email)

@@ -16,6 +16,7 @@ from typing import Any
 from followup import clock
 from followup.adapters.events import EventPublisher
 from followup.cadence import plan_follow_ups
+from followup.lint import Finding, lint_plan
 from followup.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp
 
 INTERVIEW_SUBMITTED = "InterviewSubmitted"
@@ -37,12 +38,6 @@ def follow_up_summary(follow_up: PlannedFollowUp) -> dict[str, Any]:
 def plan_warnings(request: InterviewRequest, plan: Plan, submitted_at: datetime) -> list[str]:
     """What the candidate should know about the plan before anything goes out."""
     warnings = [f"{step.kind}: skipped — {step.reason}" for step in plan.skipped]
-    for index, person in enumerate(request.interviewers):
-        if not person.topics:
-            warnings.append(
-                f"interviewers[{index}] has no topics: the thank-you to {person.name} will be generic; "
-                "add what you discussed with them"
-            )
     ended = request.interview.ended_at
     for follow_up in plan.follow_ups:
         if follow_up.kind == FollowUpKind.THANK_YOU and (follow_up.due_at - ended).total_seconds() > 24 * 3600:
@@ -85,4 +80,18 @@ def submit_interview(request: InterviewRequest, publisher: EventPublisher) -> Su
             "skipped": [item.model_dump(mode="json") for item in plan.skipped],
         },
     )
-    return SubmissionResult(interview_id=interview_id, plan=plan, warnings=plan_warnings(request, plan, submitted_at))
+    return SubmissionResult(
+        interview_id=interview_id,
+        plan=plan,
+        warnings=plan_warnings(request, plan, submitted_at) + lint_warnings(lint_plan(request, plan)),
+    )
+
+
+def lint_warnings(findings: dict[str, list[Finding]]) -> list[str]:
+    """The message linter's findings as lines for the 202 body; a hard one means the message will be held."""
+    lines = []
+    for follow_up_id, items in findings.items():
+        for finding in items:
+            held = " (this message will be held, not sent, unless fixed)" if finding.severity == "hard" else ""
+            lines.append(f"{follow_up_id}: {finding.rule}: {finding.message}{held}")
+    return lines

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from followup.adapters.dynamodb import InterviewBundle
 from followup.cadence import plan_follow_ups
-from followup.models import InterviewRequest
-from followup.render import render_follow_up
+from followup.lint import findings_json, lint_plan
+from followup.models import InterviewRequest, PlannedFollowUp
+from followup.render import RenderedMessage, render_follow_up
 from followup.submission import iso_utc, plan_warnings
 
 
@@ -49,12 +50,20 @@ def interview_view(bundle: InterviewBundle) -> dict[str, Any]:
 
 
 def preview_interview(request: InterviewRequest, now: datetime) -> dict[str, Any]:
-    """`POST /preview`: every planned message rendered, with local send times; nothing stored or sent."""
+    """`POST /preview`: every planned message rendered, with local send times and the linter's findings beside
+    each; nothing stored or sent."""
     plan = plan_follow_ups(request, now)
     candidate_zone = request.candidate_timezone()
+    rendered: dict[str, RenderedMessage] = {}
+
+    def render(req: InterviewRequest, follow_up: PlannedFollowUp) -> RenderedMessage:
+        rendered[follow_up.id] = message = render_follow_up(req, follow_up)
+        return message
+
+    findings = lint_plan(request, plan, render=render)
     messages = []
     for follow_up in plan.follow_ups:
-        rendered = render_follow_up(request, follow_up)
+        message = rendered.get(follow_up.id)
         messages.append(
             {
                 "id": follow_up.id,
@@ -63,9 +72,10 @@ def preview_interview(request: InterviewRequest, now: datetime) -> dict[str, Any
                 "due_at": iso_utc(follow_up.due_at),
                 "local_due_at": _local(follow_up.due_at, follow_up.timezone),
                 "candidate_local_due_at": _local(follow_up.due_at, candidate_zone),
-                "subject": rendered.subject,
-                "text": rendered.text,
-                "html": rendered.html,
+                "subject": message.subject if message else "",
+                "text": message.text if message else "",
+                "html": message.html if message else "",
+                "findings": findings_json(findings.get(follow_up.id, [])),
             }
         )
     return {"follow_ups": messages, "warnings": plan_warnings(request, plan, now)}

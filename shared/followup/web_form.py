@@ -84,13 +84,52 @@ def field_id(name: str) -> str:
     return "f-" + re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
 
 
+# The labels a person sees on the form, for the error summary at its top.
+FIELD_LABELS = {
+    "candidate.name": "Your name",
+    "candidate.email": "Your email",
+    "candidate.timezone": "Your time zone",
+    "candidate.signature": "Signature",
+    "company.name": "Company",
+    "company.timezone": "Company time zone",
+    "company.country": "Company country",
+    "position.title": "Position",
+    "interview.stage": "Stage",
+    "interview.format": "Format",
+    "interview.started_at": "Started",
+    "interview.ended_at": "Ended",
+    "interview_timezone": "Time zone of the interview times",
+    "highlights.skills": "Skills to mention",
+    "highlights.experience": "Relevant experience",
+    "highlights.why_fit": "Why you fit the role",
+    "next_steps.decision_expected_by": "Decision expected by",
+    "next_steps.notes": "Notes",
+    "preferences.tone": "Tone",
+    "preferences.mode": "Mode",
+    "preferences.max_follow_ups": "Follow-ups after the thank-you",
+    "preferences.send_window.start": "Send no earlier than",
+    "preferences.send_window.end": "Send no later than",
+    "preferences.work_samples": "Work samples",
+}
+_INTERVIEWER_LABELS = {
+    "name": "name",
+    "email": "email",
+    "title": "job title",
+    "timezone": "time zone",
+    "topics": "what you discussed",
+    "linkedin_url": "LinkedIn profile",
+    "mailing_address": "mailing address",
+    "primary_contact": "primary contact",
+}
+
+
 def field_label(name: str) -> str:
     """A readable name for a form field in the error summary: `interviewers[1].email` → `Interviewer 2: email`."""
     match = re.match(r"^interviewers\[(\d+)\]\.?(.*)$", name)
     if match:
-        rest = match.group(2).replace("_", " ") or "details"
+        rest = _INTERVIEWER_LABELS.get(match.group(2), match.group(2).replace("_", " ")) or "details"
         return f"Interviewer {int(match.group(1)) + 1}: {rest}"
-    return name.replace("_", " ").replace(".", ": ")
+    return FIELD_LABELS.get(name, name.replace("_", " ").replace(".", ": "))
 
 
 def render_page(template: str, status: int = 200, **context: Any) -> Response:

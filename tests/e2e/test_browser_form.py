@@ -117,7 +117,10 @@ def test_an_invalid_email_is_shown_beside_its_field_with_the_other_values_kept(s
     assert field.input_value() == "alan-at-ae.example"
     assert page.get_by_label("Your name").input_value() == "Ada Lovelace"
     assert page.locator("#f-interviewers-0-email").input_value() == "grace@ae.example"
-    assert page.locator("#f-interviewers-0-topics").input_value() == "moving nightly batch ETL to streaming\non-call rotation"
+    assert (
+        page.locator("#f-interviewers-0-topics").input_value()
+        == "moving nightly batch ETL to streaming\non-call rotation"
+    )
     assert page.get_by_label("Ended").input_value() == "2026-11-24T15:00"
     assert page.locator("#f-primary-contact-0").is_checked()
     assert page.get_by_label("Stage").input_value() == "onsite"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -154,13 +155,19 @@ def test_permanent_bounce_suppresses_the_address_and_stops_its_follow_ups(cloud:
     table = cloud.provisioned.physical["FollowUpTable"]
     client = cloud.session.client("dynamodb", region_name="us-east-1")
     assert is_suppressed(client, table, ["Grace@AE.example", CANDIDATE]) == {GRACE}
+    item = client.get_item(TableName=table, Key={"pk": {"S": f"SUPPRESSED#{GRACE}"}, "sk": {"S": "#"}})["Item"]
+    assert item["reason"]["S"] == "BOUNCE"
+    retention = int(cloud.provisioned.parameters["RetentionDays"]) * 86400
+    assert int(item["expires_at"]["N"]) == pytest.approx(cloud.clock.now().timestamp() + retention, abs=5)
     timeline = _view(cloud, interview_id)["timeline"]
     bounced = [entry for entry in timeline if entry["event"] == "bounced"]
     assert len(bounced) == 1
     assert "thank_you-0" in bounced[0]["detail"]
     assert GRACE not in json.dumps(timeline)
     assert [e["event"] for e in timeline].count("suppressed") == 2
-    assert not [s for s in cloud.pending_schedules() if s["Name"] in {f"{interview_id}-check_in", f"{interview_id}-final"}]
+    assert not [
+        s for s in cloud.pending_schedules() if s["Name"] in {f"{interview_id}-check_in", f"{interview_id}-final"}
+    ]
 
     # When the rest of the plan comes due
     to_grace = _to(cloud, GRACE)
@@ -305,8 +312,11 @@ def _reply(
     return _invoke(cloud, event)
 
 
-def test_a_human_reply_stops_every_nudge_and_keeps_the_candidates_tasks(inbound_cloud: LocalCloud) -> None:
+def test_a_human_reply_stops_every_nudge_and_keeps_the_candidates_tasks(
+    inbound_cloud: LocalCloud, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
     cloud = inbound_cloud
+    caplog.set_level(logging.DEBUG, logger="followup")
     interview_id, sent = _thank_you_sent(cloud)
     before = _statuses(cloud, interview_id)
 
@@ -321,6 +331,12 @@ def test_a_human_reply_stops_every_nudge_and_keeps_the_candidates_tasks(inbound_
         k: v for k, v in before.items() if k.startswith("reminder_")
     }
     assert "replied" in _events(cloud, interview_id)
+    # And the logs say what happened without an address or a word of the body
+    captured = capsys.readouterr()
+    logs = captured.out + captured.err + "\n".join(record.getMessage() for record in caplog.records)
+    assert "reply received" in logs
+    for needle in (GRACE, CANDIDATE, INBOUND_DOMAIN, "decide by Friday"):
+        assert needle not in logs, needle
     to_grace = _to(cloud, GRACE)
     cloud.advance(40 * 86400)
     assert _to(cloud, GRACE) == to_grace
@@ -364,8 +380,12 @@ def test_an_out_of_office_moves_the_next_nudge_after_the_return_date(
     assert moved == {"check_in": "2026-12-08T15:00:00Z", "final": "2026-12-15T15:00:00Z"}
     assert {item["timezone"] for item in detail["follow_ups"]} == {"America/New_York"}
     assert "out_of_office" in _events(cloud, interview_id)
-    # And nothing stopped
-    assert _statuses(cloud, interview_id)["check_in"] == "scheduled"
+    # And the planner moved the stored follow-ups and their schedules; nothing stopped
+    view = {f["id"]: f for f in _view(cloud, interview_id)["follow_ups"]}
+    assert view["check_in"]["status"] == "scheduled"
+    assert datetime.fromisoformat(view["check_in"]["due_at"]) == datetime(2026, 12, 8, 15, tzinfo=UTC)
+    schedule = next(s for s in cloud.pending_schedules() if s["Name"] == f"{interview_id}-check_in")
+    assert schedule["ScheduleExpression"] == "at(2026-12-08T10:00:00)"
 
 
 def test_an_out_of_office_without_a_date_leaves_a_later_nudge_alone(
@@ -405,13 +425,13 @@ def test_mail_that_is_not_the_companys_reply_changes_nothing(
 
 def test_forged_missing_or_malformed_replies_are_dropped(inbound_cloud: LocalCloud) -> None:
     cloud = inbound_cloud
-    interview_id, sent = _thank_you_sent(cloud)
+    interview_id, _ = _thank_you_sent(cloud)
     event = load_event("feedback/inbound-reply.json")
     record = event["Records"][0]["ses"]
 
     # A reply address with a forged tag and no In-Reply-To
     forged = EmailMessage()
-    forged["From"] = f"Mallory <mallory@evil.example>"
+    forged["From"] = "Mallory <mallory@evil.example>"
     forged["To"] = f"reply+{interview_id}.0000000000@{INBOUND_DOMAIN}"
     forged["Subject"] = "stop"
     forged.set_content("stop everything")

@@ -64,7 +64,7 @@ def test_rejection_after_the_thank_you_stops_all_mail_and_leaves_no_schedule(clo
 
 def test_heard_back_stops_nudges_but_keeps_the_candidates_reminders(cloud: LocalCloud) -> None:
     accepted = _submit(cloud, load_example("interview.json"))
-    status, body = cloud.api("POST", f"/interviews/{accepted['interview_id']}/outcome", {"outcome": "heard_back"})
+    status, _body = cloud.api("POST", f"/interviews/{accepted['interview_id']}/outcome", {"outcome": "heard_back"})
     assert status == 200
     statuses = _statuses(cloud, accepted["interview_id"])
     assert statuses["thank_you-0"] == statuses["check_in"] == statuses["final"] == "cancelled"

@@ -116,6 +116,9 @@ def test_sender_identity_can_send_through_ses_v2(session: boto3.session.Session,
     assert response["MessageId"]
 
 
+REPLY_VARIABLES = frozenset({"INBOUND_DOMAIN", "INBOUND_BUCKET"})
+
+
 def test_every_function_environment_resolves_to_plain_strings(template: SamTemplate, provisioned: Provisioned) -> None:
     for logical_id in template.function_ids():
         declared = template.function(logical_id).environment
@@ -123,8 +126,9 @@ def test_every_function_environment_resolves_to_plain_strings(template: SamTempl
         assert set(environment) == set(declared), logical_id
         for name, value in environment.items():
             assert isinstance(value, str), (logical_id, name)
-            # The API gets only the configured base URL (see template.yaml); it is empty by default.
-            if (logical_id, name) != ("ApiFunction", "PUBLIC_BASE_URL"):
+            # The API gets only the configured base URL (see template.yaml); it is empty by default. Replies are
+            # off by default (InboundDomain ""), so their variables are empty too.
+            if (logical_id, name) != ("ApiFunction", "PUBLIC_BASE_URL") and name not in REPLY_VARIABLES:
                 assert value, (logical_id, name)
         assert environment["TABLE_NAME"] == provisioned.physical["FollowUpTable"]
         assert environment["SEND_QUEUE_ARN"] == provisioned.arns["SendQueue"]
@@ -179,3 +183,12 @@ def test_provisions_a_moto_server_over_http(monkeypatch: pytest.MonkeyPatch, tem
         assert stored == first.secrets["WebhookSecretParameterName"]
     finally:
         server.stop()
+
+
+def test_an_inbound_domain_adds_the_inbound_mail_bucket(session: boto3.session.Session) -> None:
+    provisioned = provision(session, stack_name="followup-replies", parameters={"InboundDomain": "replies.example"})
+    bucket = provisioned.physical["InboundMailBucket"]
+    assert bucket == "followup-replies-inboundmailbucket"
+    session.client("s3").head_bucket(Bucket=bucket)
+    environment = provisioned.function_environment("FeedbackFunction")
+    assert (environment["INBOUND_DOMAIN"], environment["INBOUND_BUCKET"]) == ("replies.example", bucket)

@@ -15,8 +15,8 @@ from botocore.exceptions import ClientError
 
 from followup import aws
 from followup_local.cloud import LocalCloud, http_event
-from tests.integration.faults import inject, seeded
 from tests.conftest import load_example
+from tests.integration.faults import inject, seeded
 
 pytestmark = pytest.mark.integration
 
@@ -180,7 +180,7 @@ def test_publish_failure_answers_503_and_stores_nothing(cloud: LocalCloud) -> No
         raise ClientError({"Error": {"Code": "InternalException", "Message": "down"}}, model.name)
 
     aws.client("events").meta.events.register("before-call.events.PutEvents", down)
-    status, headers, body = cloud.http(
+    status, _headers, body = cloud.http(
         "POST",
         "/interviews",
         body=json.dumps(load_example("interview.json")).encode(),
@@ -209,7 +209,7 @@ def test_planner_crash_between_storing_and_scheduling_is_recovered_by_the_retry(
     aws.client("scheduler").meta.events.register("before-call.scheduler.CreateSchedule", crash)
 
     # When the interview is submitted (EventBridge retries the failed async invocation)
-    status, accepted = cloud.api("POST", "/interviews", load_example("interview-panel.json"))
+    status, _accepted = cloud.api("POST", "/interviews", load_example("interview-panel.json"))
 
     # Then the retry finds the interview stored and creates every schedule: no interview without its plan
     assert status == 202

@@ -197,7 +197,7 @@ class FollowUpTable:
         Returns False when the interview was already stored (a redelivered event): nothing is written twice.
         """
         pk = interview_pk(interview_id)
-        document_json = json.dumps(document, separators=(",", ":"), sort_keys=True)
+        document_json = json.dumps(document, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
         candidate = document.get("candidate", {})
         items: list[dict[str, Any]] = [
             {
@@ -501,7 +501,7 @@ class FollowUpTable:
             extra={
                 "due_at": _iso(follow_up.due_at),
                 "timezone": follow_up.timezone,
-                "document": json.dumps(document, separators=(",", ":"), sort_keys=True),
+                "document": json.dumps(document, separators=(",", ":"), sort_keys=True, ensure_ascii=False),
             },
         )
 
@@ -519,7 +519,9 @@ class FollowUpTable:
         sets = []
         for index, (attribute, value) in enumerate(attributes.items()):
             names[f"#a{index}"] = attribute
-            values[f":v{index}"] = json.dumps(value, sort_keys=True) if attribute == "document" else value
+            values[f":v{index}"] = (
+                json.dumps(value, sort_keys=True, ensure_ascii=False) if attribute == "document" else value
+            )
             sets.append(f"#a{index} = :v{index}")
         update = {
             "Update": {

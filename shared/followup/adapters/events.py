@@ -24,7 +24,7 @@ class EventPublisher:
                 {
                     "Source": SOURCE,
                     "DetailType": detail_type,
-                    "Detail": json.dumps(dict(detail), separators=(",", ":")),
+                    "Detail": json.dumps(dict(detail), separators=(",", ":"), ensure_ascii=False),
                     "EventBusName": self._bus,
                 }
             ]

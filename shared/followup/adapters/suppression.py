@@ -1,7 +1,8 @@
 """Suppressed addresses: our own list in the follow-up table, and SES's account-level suppression list.
 
 A suppression item is `pk = SUPPRESSED#<lower-cased address>`, `sk = #`: one item per address, outside every
-interview partition, without TTL (a hard bounce or a complaint stays true after the interview's data expires).
+interview partition. Like every item it carries a TTL (`expires_at`, the retention period after the last bounce or
+complaint): an address is personal data. On AWS, SES's account-level suppression list keeps blocking it after that.
 """
 
 from __future__ import annotations
@@ -35,14 +36,16 @@ class SuppressionList:
         self._client = client
         self._table = table_name
 
-    def suppress(self, address: str, *, reason: SuppressionReason, at: datetime, message_id: str) -> None:
+    def suppress(
+        self, address: str, *, reason: SuppressionReason, at: datetime, message_id: str, expires_at: datetime
+    ) -> None:
         """Record (or refresh) a suppression; the first time and the number of events are kept."""
         self._client.update_item(
             TableName=self._table,
             Key=suppression_key(address),
             UpdateExpression=(
                 "SET email = :email, reason = :reason, last_at = :at, last_message_id = :mid,"
-                " first_at = if_not_exists(first_at, :at) ADD events :one"
+                " expires_at = :expires, first_at = if_not_exists(first_at, :at) ADD events :one"
             ),
             ExpressionAttributeValues={
                 ":email": {"S": address.strip().lower()},
@@ -50,6 +53,7 @@ class SuppressionList:
                 ":at": {"S": at.isoformat(timespec="seconds").replace("+00:00", "Z")},
                 ":mid": {"S": message_id},
                 ":one": {"N": "1"},
+                ":expires": {"N": str(int(expires_at.timestamp()))},
             },
         )
 
