@@ -112,7 +112,6 @@ def _nested_objects(depth: int) -> bytes:
     return b'{"a":' * depth + b"1" + b"}" * depth
 
 
-
 MALFORMED_JSON: list[HostileCase] = [
     HostileCase(id=case_id, category="malformed_json", status=400, code="malformed_json", body=body)
     for case_id, body in [
