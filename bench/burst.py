@@ -44,7 +44,17 @@ BURST_MINUTE = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 CPU_PER_RECORD_S = 0.020
 INVOCATION_OVERHEAD_S = 0.010
 REFUSAL_LATENCY_S = 0.015
-PACING_MARGIN = 0.9
+
+
+def _pacing_interval(rate: float, concurrency: int) -> Callable[[int], float]:
+    """The proposal: each of `concurrency` senders sends at most k = floor(rate / (concurrency x recipients))
+    messages per second, 1/k s apart, so no one-second window (sliding or fixed) can hold more than the rate."""
+
+    def interval(recipients: int) -> float:
+        per_sender = max(1, math.floor(rate / (concurrency * max(1, recipients))))
+        return 1.0 / per_sender + 0.001
+
+    return interval
 
 
 class VirtualTime:
@@ -283,11 +293,8 @@ def run_burst(
         errors: list[str] = []
         recipients_per_message = sum(recipients_of(c.params) for c in reference.calls if c.operation == "SendEmail")
         recipients_per_message /= max(1, per_interview)
-        # The proposal keeps a 10 % margin under the rate, so senders drifting into one second are not refused.
         pacing = (
-            contextlib.nullcontext()
-            if not paced
-            else _paced_sender(time, worker, lambda r: concurrency * r / (PACING_MARGIN * rate))
+            contextlib.nullcontext() if not paced else _paced_sender(time, worker, _pacing_interval(rate, concurrency))
         )
         try:
             with _virtual_time_for_handlers(time, clients), captured_handler_output(ByteCounter()), pacing:

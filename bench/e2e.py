@@ -7,7 +7,8 @@ with the same clients and hooks, exactly the minimal calls for the same work, wi
 pipeline sent (renamed per interview): PutEvents, the plan's TransactWriteItems and 4 CreateSchedule, then per
 email the claim UpdateItem, SendEmail and a plain mark-sent UpdateItem. So both sides pay the same moto cost per
 call, and the ratio is what the handlers add on top: validation, planning, rendering, logging, metrics, and any
-call beyond the minimum.
+call beyond the minimum. Both sides run with `cheap_moto_transactions` (moto's whole-table copy per transaction item
+is an emulator cost that grows with the table, not the pipeline's).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bench.harness import (
     HandlerTimer,
     Invocation,
     captured_handler_output,
+    cheap_moto_transactions,
     fresh_cloud,
     handler_clients,
 )
@@ -185,7 +187,7 @@ def run_pipeline(payload: dict[str, Any], interviews: int) -> PipelineRun:
     message fed to the sender alone (as at low volume, one record per invocation)."""
     from followup_local.cloud import parse_at_expression
 
-    with fresh_cloud() as cloud:
+    with fresh_cloud() as cloud, cheap_moto_transactions():
         clients = handler_clients()
         recorder = CallRecorder().attach(clients)
         sink = ByteCounter()
@@ -267,7 +269,7 @@ def run_floor(reference: ReferenceRun, interviews: int) -> FloorRun:
     """The minimal calls of `interviews` interviews on a fresh moto, through the handlers' clients, timed."""
     template = FloorPlan.from_calls(reference.interview_id, reference.calls)
     plans = [template.renamed(f"{i:06x}{reference.interview_id[6:]}") for i in range(interviews)]
-    with fresh_cloud():
+    with fresh_cloud(), cheap_moto_transactions():
         clients = handler_clients()
         recorder = CallRecorder().attach(clients)  # same hooks as the pipeline: same per-call overhead
         dynamodb, events, scheduler, ses = (clients[s] for s in ("dynamodb", "events", "scheduler", "sesv2"))

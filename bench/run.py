@@ -182,7 +182,7 @@ def print_table(results: dict[str, Any]) -> None:
         ("cost per 1,000 interviews", f"${cost:.3f}", f"${floor:.3f}", f"{cost / floor:.2f}x", f"<= {GOALS['cost']}x")
     )
     for key in ("burst", "burst_paced_proposal"):
-        b = results.get(key) if key == "burst" else results["details"].get(key)
+        b = results["details"].get(key)
         if not b:
             continue
         label = "burst (as built)" if key == "burst" else "burst (proposed pacing)"

@@ -165,26 +165,24 @@ def _parse_instant(value: str, option: str) -> datetime:
 def command_invoke(args: argparse.Namespace) -> int:
     from followup_local.invoke import InvokeError, invoke
 
-    # Handler logs (Powertools writes to stdout) go to stderr: stdout carries only the result, like sam local.
-    real_stdout = sys.stdout
+    # Handler logs go to stderr (invoke points them there): stdout carries only the result, like sam local.
     try:
-        with contextlib.redirect_stdout(sys.stderr):
-            outcome = invoke(
-                args.logical_id,
-                Path(args.event),
-                seeds=[Path(seed) for seed in args.seed],
-                log_level=args.log_level.upper(),
-                err=sys.stderr,
-            )
+        outcome = invoke(
+            args.logical_id,
+            Path(args.event),
+            seeds=[Path(seed) for seed in args.seed],
+            log_level=args.log_level.upper() if args.log_level else None,
+            err=sys.stderr,
+        )
     except InvokeError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     if not outcome.ok:
         error = outcome.error
         payload = {"errorType": type(error).__name__, "errorMessage": str(error)}
-        print(json.dumps(payload, indent=2), file=real_stdout)
+        print(json.dumps(payload, indent=2))
         print(f"{args.logical_id} raised {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_FAILED
-    print(json.dumps(outcome.result, indent=2, ensure_ascii=False, default=str), file=real_stdout)
+    print(json.dumps(outcome.result, indent=2, ensure_ascii=False, default=str))
     return EXIT_OK
 
 
@@ -382,7 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.add_argument(
         "--seed", action="append", default=[], metavar="EVENT_JSON", help="an EventBridge event to deliver first"
     )
-    invoke.add_argument("--log-level", default="WARNING", help="the function's log level (default: WARNING)")
+    invoke.add_argument(
+        "--log-level",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"],
+        help="the functions' log level (default: the template's LogLevel); logs go to stderr",
+    )
     invoke.set_defaults(handler=command_invoke)
 
     preview = commands.add_parser(

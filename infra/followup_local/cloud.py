@@ -296,7 +296,12 @@ class LocalCloud:
             url = self.sqs.create_queue(QueueName=queue_name)["QueueUrl"]
             arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             name = f"{self.provisioned.stack_name}-{rule.rule_name}"[:64]
-            self.events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(rule.pattern), State="ENABLED")
+            self.events.put_rule(
+                Name=name,
+                EventBusName=bus,
+                EventPattern=json.dumps(self.provisioned.resolve(rule.pattern)),
+                State="ENABLED",
+            )
             self.events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "router", "Arn": arn}])
             dlq = rule.properties.get("DeadLetterConfig", {})
             dlq_arn = self.provisioned.resolve(dlq.get("Arn")) if dlq.get("Arn") else None

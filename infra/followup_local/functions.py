@@ -95,9 +95,10 @@ def _import_file(module_name: str, path: str) -> ModuleType:
 
 def reset_handler_caches() -> None:
     """Forget the handlers' warm state (clients, settings): a fresh 'cold start' in this process."""
-    from followup import aws, http_api, planner_handler, sender_handler
+    from followup import aws, feedback, http_api, planner_handler, sender_handler
 
     aws.client.cache_clear()
+    feedback.reset_services()
     http_api.reset_dependencies()
     planner_handler.reset_services()
     sender_handler.reset_sender()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import logging
 import os
 import sys
 import time
@@ -148,7 +149,6 @@ def _isolated_process_state() -> Iterator[None]:
             "POWERTOOLS_METRICS_DISABLED": "true",
         }
     )
-    reset_handler_caches()
     try:
         yield
     finally:
@@ -158,12 +158,34 @@ def _isolated_process_state() -> Iterator[None]:
         os.environ.update(saved_environment)
 
 
+@contextlib.contextmanager
+def _function_logs_to(stream: TextIO, level: str | None) -> Iterator[None]:
+    """The functions' Powertools logs go to `stream` (stdout carries only the result), then back where they were."""
+    from followup.observability import logger as function_logger
+
+    target = logging.getLogger(function_logger.name)
+    handlers = [handler for handler in target.handlers if isinstance(handler, logging.StreamHandler)]
+    saved_streams = [handler.stream for handler in handlers]
+    saved_level = target.level
+    # Assigned, not setStream(): that flushes the old stream, which a test runner may already have closed.
+    for handler in handlers:
+        handler.stream = stream
+    if level:
+        target.setLevel(level)
+    try:
+        yield
+    finally:
+        for handler, saved in zip(handlers, saved_streams, strict=True):
+            handler.stream = saved
+        target.setLevel(saved_level)
+
+
 def invoke(
     logical_id: str,
     event_path: Path,
     *,
     seeds: Sequence[Path] = (),
-    log_level: str = "WARNING",
+    log_level: str | None = None,
     err: TextIO | None = None,
 ) -> InvokeResult:
     """Run `logical_id`'s handler on the event in a fresh embedded AWS; progress notes go to `err`."""
@@ -171,6 +193,7 @@ def invoke(
     from moto import mock_aws
 
     from followup_local.cloud import LocalCloud, VirtualClock
+    from followup_local.functions import reset_handler_caches
     from followup_local.provision import provision
     from followup_local.template import load_template
 
@@ -189,34 +212,57 @@ def invoke(
             for logical_id_, variable in SECRET_ENVIRONMENT.items()
             if os.environ.get(variable)
         }
-        provisioned = provision(session, template=template, parameters={"LogLevel": log_level}, secrets=given)
+        # The template's LogLevel (INFO) unless asked: loggers keep the level they are created with.
+        parameters = {"LogLevel": log_level} if log_level else {}
+        provisioned = provision(session, template=template, parameters=parameters, secrets=given)
+        # Powertools names its loggers after POWERTOOLS_SERVICE_NAME when a module is imported: set the functions'
+        # environment before the shared modules load, as Lambda does, or their logs go nowhere.
+        for function_id in functions:
+            os.environ.update(provisioned.function_environment(function_id))
+        reset_handler_caches()
         cloud = LocalCloud(session, provisioned, template, VirtualClock())
-        secrets = {"api_key": cloud.api_key, "form_key": cloud.form_key, "webhook_secret": cloud.webhook_secret}
+        # Import every handler now, under its function's environment, so their logger exists and can be pointed
+        # at `notes` before anything runs (seeding included).
+        for function_id in functions:
+            cloud.runtime.handler(function_id)
+        with _function_logs_to(notes, log_level):
+            return _invoke_in(cloud, logical_id, raw_event, seed_events, template, notes)
 
-        for path, seed in seed_events:
-            _seed(cloud, seed, path, notes)
-        event = substitute_placeholders(raw_event, secrets)
-        event = sign_placeholder(event, cloud.webhook_secret, int(cloud.clock.now().timestamp()))
-        _seed_referenced(cloud, event, template, notes)
 
-        sent_before = len(cloud.outbox.messages)
-        started = time.perf_counter()
-        try:
-            result = cloud.runtime.invoke(logical_id, event)
-        except Exception as exc:  # a failed invocation: reported like Lambda's error payload
-            return InvokeResult(error=exc)
-        elapsed = (time.perf_counter() - started) * 1000
-        print(f"{logical_id} returned in {elapsed:.0f} ms", file=notes)
-        # What AWS does right after: bus events reach the functions whose rules match (e.g. the planner).
-        delivered = cloud.pump_bus()
-        if delivered:
-            print(f"delivered {delivered} bus event(s) to the functions whose rules match", file=notes)
-        for message in cloud.outbox.as_json()[sent_before:]:
-            print(
-                f"sent {message['tags'].get('kind', 'message')} to {', '.join(message['to'])}: {message['subject']!r}",
-                file=notes,
-            )
-        return InvokeResult(result=result)
+def _invoke_in(
+    cloud: Any,
+    logical_id: str,
+    raw_event: Any,
+    seed_events: list[tuple[Path, Any]],
+    template: Any,
+    notes: TextIO,
+) -> InvokeResult:
+    """Seed, substitute, invoke, then deliver what the function emitted; returns what the handler returned."""
+    secrets = {"api_key": cloud.api_key, "form_key": cloud.form_key, "webhook_secret": cloud.webhook_secret}
+    for path, seed in seed_events:
+        _seed(cloud, seed, path, notes)
+    event = substitute_placeholders(raw_event, secrets)
+    event = sign_placeholder(event, cloud.webhook_secret, int(cloud.clock.now().timestamp()))
+    _seed_referenced(cloud, event, template, notes)
+
+    sent_before = len(cloud.outbox.messages)
+    started = time.perf_counter()
+    try:
+        result = cloud.runtime.invoke(logical_id, event)
+    except Exception as exc:  # a failed invocation: reported like Lambda's error payload
+        return InvokeResult(error=exc)
+    elapsed = (time.perf_counter() - started) * 1000
+    print(f"{logical_id} returned in {elapsed:.0f} ms", file=notes)
+    # What AWS does right after: bus events reach the functions whose rules match (e.g. the planner).
+    delivered = cloud.pump_bus()
+    if delivered:
+        print(f"delivered {delivered} bus event(s) to the functions whose rules match", file=notes)
+    for message in cloud.outbox.as_json()[sent_before:]:
+        print(
+            f"sent {message['tags'].get('kind', 'message')} to {', '.join(message['to'])}: {message['subject']!r}",
+            file=notes,
+        )
+    return InvokeResult(result=result)
 
 
 def _seed(cloud: Any, event: Any, path: Path, notes: TextIO) -> None:

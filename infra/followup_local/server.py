@@ -152,7 +152,6 @@ class LocalStack:
         host, moto_port = self._moto.get_host_and_port()
         endpoint = f"http://{host}:{moto_port}"
         use_embedded_aws(endpoint)
-        reset_handler_caches()
 
         template = load_template()
         session = boto3.session.Session(region_name=REGION)
@@ -174,6 +173,11 @@ class LocalStack:
             parameters={"PublicBaseUrl": self.url, "LogLevel": self.options.log_level},
             secrets=given,
         )
+        # Powertools names its loggers after POWERTOOLS_SERVICE_NAME when a module is imported: set the functions'
+        # environment before the shared modules load, as Lambda does, or their logs go nowhere.
+        for function_id in template.function_ids():
+            os.environ.update(provisioned.function_environment(function_id))
+        reset_handler_caches()
         clock = VirtualClock(self.options.clock_start)
         self.cloud = LocalCloud(session, provisioned, template, clock, endpoint_url=endpoint)
         followup_clock.set_clock(clock)

@@ -41,10 +41,21 @@ class PlannerSettings(_Settings):
 
 class SenderSettings(_Settings):
     sender_email: str = Field(alias="SENDER_EMAIL", min_length=3)
+    inbound_domain: str = Field(alias="INBOUND_DOMAIN", default="")
     sender_name: str = Field(alias="SENDER_NAME", default="Interview Follow-ups")
     ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)
     link_secret_parameter: str = Field(alias="LINK_SECRET_PARAMETER", min_length=1)
     public_base_url: str = Field(alias="PUBLIC_BASE_URL", default="")
+
+
+class FeedbackSettings(_Settings):
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+    ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)
+    link_secret_parameter: str = Field(alias="LINK_SECRET_PARAMETER", min_length=1)
+    # Replies are on when both are set (template parameter InboundDomain).
+    inbound_domain: str = Field(alias="INBOUND_DOMAIN", default="")
+    inbound_bucket: str = Field(alias="INBOUND_BUCKET", default="")
+    inbound_prefix: str = Field(alias="INBOUND_PREFIX", default="inbound/")
 
 
 S = TypeVar("S", bound=_Settings)

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from followup import aws, clock
 from followup.adapters.dynamodb import FollowUpRecord, FollowUpTable, InterviewBundle, TimelineEntry
@@ -38,7 +38,7 @@ from followup.adapters.mailbox import InboundMailStore
 from followup.adapters.secrets import SecretStore
 from followup.adapters.suppression import AccountSuppression, SuppressionList, SuppressionReason, is_suppressed
 from followup.cadence import DEFAULT_POLICY, business_days_after, local_instant
-from followup.config import _Settings, load_settings
+from followup.config import FeedbackSettings, load_settings
 from followup.inbound import InboundMail, MalformedMailError, ReplyKind, find_return_date, parse_mail
 from followup.lifecycle import FOLLOW_UPS_RESCHEDULED, expires_at, is_nudge, pending, stop_everything
 from followup.models import FollowUpStatus
@@ -70,16 +70,6 @@ __all__ = [
     "is_suppressed",
     "reset_services",
 ]
-
-
-class FeedbackSettings(_Settings):
-    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
-    ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)
-    link_secret_parameter: str = Field(alias="LINK_SECRET_PARAMETER", min_length=1)
-    # Replies are on when both are set (template parameter InboundDomain).
-    inbound_domain: str = Field(alias="INBOUND_DOMAIN", default="")
-    inbound_bucket: str = Field(alias="INBOUND_BUCKET", default="")
-    inbound_prefix: str = Field(alias="INBOUND_PREFIX", default="inbound/")
 
 
 @dataclass(frozen=True)

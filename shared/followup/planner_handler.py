@@ -8,6 +8,7 @@ from typing import Any
 from followup import aws
 from followup.adapters.dynamodb import FollowUpTable
 from followup.adapters.scheduler import FollowUpScheduler, ScheduleTarget
+from followup.adapters.suppression import is_suppressed
 from followup.config import PlannerSettings, load_settings
 from followup.lifecycle import (
     DECISION_DATE_CHANGED,
@@ -34,7 +35,13 @@ def _planner() -> Planner:
             dead_letter_arn=settings.scheduler_dlq_arn,
         ),
     )
-    return Planner(table, scheduler, settings.retention_days)
+    dynamodb = aws.client("dynamodb")
+    return Planner(
+        table,
+        scheduler,
+        settings.retention_days,
+        suppressed=lambda addresses: is_suppressed(dynamodb, settings.table_name, addresses),
+    )
 
 
 def reset_services() -> None:

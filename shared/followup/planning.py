@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger
 
 from followup.adapters.dynamodb import FollowUpTable, TimelineEntry
 from followup.adapters.scheduler import FollowUpScheduler, schedule_name
-from followup.models import FollowUpKind, InterviewRequest, PlannedFollowUp, SkippedStep
+from followup.models import FollowUpKind, FollowUpStatus, InterviewRequest, PlannedFollowUp, SkippedStep
 
 logger = Logger(child=True)
 
@@ -42,10 +42,18 @@ class PlanningResult:
 
 
 class Planner:
-    def __init__(self, table: FollowUpTable, scheduler: FollowUpScheduler, retention_days: int) -> None:
+    def __init__(
+        self,
+        table: FollowUpTable,
+        scheduler: FollowUpScheduler,
+        retention_days: int,
+        suppressed: Callable[[set[str]], set[str]] = lambda _: set(),
+    ) -> None:
         self._table = table
         self._scheduler = scheduler
         self._retention_days = retention_days
+        # Addresses that bounced or complained before: their follow-ups are stored `suppressed`, never scheduled.
+        self._suppressed = suppressed
 
     def _schedule(self, interview_id: str, request: InterviewRequest, item: PlannedFollowUp) -> int:
         created = int(
@@ -82,6 +90,17 @@ class Planner:
         timeline += [
             TimelineEntry(at=submitted_at, event="skipped", detail=f"{step.kind}: {step.reason}") for step in skipped
         ]
+        blocked = self._suppressed({item.to.lower() for item in follow_ups})
+        held = {item.id: FollowUpStatus.SUPPRESSED for item in follow_ups if item.to.lower() in blocked}
+        timeline += [
+            TimelineEntry(
+                at=submitted_at,
+                event="suppressed",
+                detail=f"{follow_up_id}: the recipient's address bounced or complained before",
+                follow_up_id=follow_up_id,
+            )
+            for follow_up_id in held
+        ]
         stored = self._table.store_planned_interview(
             interview_id=interview_id,
             submitted_at=submitted_at,
@@ -89,14 +108,15 @@ class Planner:
             follow_ups=follow_ups,
             timeline=timeline,
             expires_at=expires_at,
+            status_overrides=held,
         )
-        to_schedule = follow_ups
+        to_schedule = [item for item in follow_ups if item.id not in held]
         if not stored:
             bundle = self._table.load_interview(interview_id)
             still_scheduled = {
                 record.follow_up_id for record in (bundle.follow_ups if bundle else []) if record.status == "scheduled"
             }
-            to_schedule = [item for item in follow_ups if item.id in still_scheduled]
+            to_schedule = [item for item in to_schedule if item.id in still_scheduled]
             logger.info("interview already stored; re-checking schedules", extra={"interview_id": interview_id})
         created = sum(self._schedule(interview_id, request, item) for item in to_schedule)
         logger.info(

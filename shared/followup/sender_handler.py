@@ -31,6 +31,7 @@ def _sender() -> FollowUpSender:
         SenderIdentity(email=settings.sender_email, name=settings.sender_name),
         # The link secret is fetched only when a message carries links (review drafts, candidate tasks).
         LinkSigner(secret=lambda: secrets.get(settings.link_secret_parameter), base_url=settings.public_base_url),
+        inbound_domain=settings.inbound_domain,
     )
 
 

@@ -30,6 +30,7 @@ from followup.lint import hard_failure_reason, lint_message
 from followup.models import FollowUpKind, FollowUpStatus, InterviewRequest
 from followup.planning import EXPIRE_REVIEW
 from followup.render import RenderedMessage, render_follow_up
+from followup.reply_address import reply_address
 
 logger = Logger(child=True)
 
@@ -61,7 +62,11 @@ def _single_line(value: str) -> str:
 
 
 def compose_email(
-    record: FollowUpRecord, request: InterviewRequest, message: RenderedMessage, identity: SenderIdentity
+    record: FollowUpRecord,
+    request: InterviewRequest,
+    message: RenderedMessage,
+    identity: SenderIdentity,
+    reply_token_address: str | None = None,
 ) -> OutgoingEmail:
     """Addresses, headers and tags for one follow-up. Nothing from the payload reaches a header unsanitised."""
     candidate_name = _single_line(request.candidate.name)
@@ -75,7 +80,8 @@ def compose_email(
         to=[recipient],
         # The candidate sees every message that goes out in their name.
         bcc=[] if to_candidate else [candidate],
-        reply_to=[candidate],
+        # With an inbound domain, replies reach both the candidate and the pipeline (which stops the nudges).
+        reply_to=[candidate, reply_token_address] if reply_token_address else [candidate],
         subject=_single_line(message.subject),
         text=message.text,
         html=message.html,
@@ -171,11 +177,24 @@ class LinkSigner:
 
 
 class FollowUpSender:
-    def __init__(self, table: FollowUpTable, mailer: EmailSender, identity: SenderIdentity, signer: LinkSigner) -> None:
+    def __init__(
+        self,
+        table: FollowUpTable,
+        mailer: EmailSender,
+        identity: SenderIdentity,
+        signer: LinkSigner,
+        inbound_domain: str = "",
+    ) -> None:
         self._table = table
         self._mailer = mailer
         self._identity = identity
         self._signer = signer
+        self._inbound_domain = inbound_domain
+
+    def _reply_address(self, record: FollowUpRecord) -> str | None:
+        if not self._inbound_domain or not FollowUpKind(record.kind).is_nudge:
+            return None
+        return reply_address(self._signer.secret(), record.interview_id, self._inbound_domain)
 
     def send_due(self, payload: dict[str, Any]) -> SendOutcome:
         """Deliver the follow-up named by a schedule's input `{"interview_id", "follow_up_id"}`."""
@@ -211,7 +230,7 @@ class FollowUpSender:
                 if not kind.is_nudge:
                     links = self._signer.links(record, [LinkAction.DONE], expires_at=now + self._signer.lifetime)
                 message = render_follow_up(request, record.planned(), links=links or None)
-                email = compose_email(record, request, message, self._identity)
+                email = compose_email(record, request, message, self._identity, self._reply_address(record))
             held = hard_failure_reason(lint_message(request, record.planned(), message))
         except Exception as exc:  # a stored interview that no longer renders must not block the queue
             logger.exception("render failed", extra=log)

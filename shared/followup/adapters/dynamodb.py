@@ -191,6 +191,7 @@ class FollowUpTable:
         timeline: Sequence[TimelineEntry],
         expires_at: datetime,
         initial_status: FollowUpStatus = FollowUpStatus.SCHEDULED,
+        status_overrides: Mapping[str, FollowUpStatus] | None = None,
     ) -> bool:
         """Write the interview, its follow-ups and timeline in one transaction.
 
@@ -225,7 +226,11 @@ class FollowUpTable:
                     "Put": {
                         "TableName": self._table,
                         "Item": self._follow_up_item(
-                            interview_id, follow_up, document_json, expires_at, initial_status
+                            interview_id,
+                            follow_up,
+                            document_json,
+                            expires_at,
+                            (status_overrides or {}).get(follow_up.id, initial_status),
                         ),
                     }
                 }
