@@ -231,6 +231,9 @@ def command_preview(args: argparse.Namespace) -> int:
     for number, message in enumerate(messages, 1):
         print()
         print(f"── {number}. {message.get('kind')} to {message.get('to')} " + "─" * 20)
+        for finding in message.get("findings") or []:
+            # The message linter's findings: "hard" ones stop the send, the rest are advice.
+            print(f"[{finding.get('severity')}] {finding.get('rule')}: {finding.get('message')}")
         print(f"Subject: {message.get('subject')}")
         print()
         print(str(message.get("text", "")).rstrip())

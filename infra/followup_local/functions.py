@@ -97,7 +97,7 @@ def reset_handler_caches() -> None:
     """Forget the handlers' warm state (clients, settings): a fresh 'cold start' in this process."""
     from followup import aws, feedback, http_api, planner_handler, sender_handler
 
-    aws.client.cache_clear()
+    aws.reset_clients()
     feedback.reset_services()
     http_api.reset_dependencies()
     planner_handler.reset_services()

@@ -3,6 +3,7 @@ how the local stack points unchanged handlers at its embedded AWS."""
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
@@ -17,9 +18,25 @@ RETRY_CONFIG = Config(
 )
 
 
+_session_lock = threading.Lock()
+
+
+@cache
+def _session() -> Any:
+    # One session for every client: each extra Session reloads botocore's data files (~45 ms at cold start).
+    import boto3
+
+    return boto3.session.Session()
+
+
 @cache
 def client(service: str) -> Any:
     """One client per service per process, reused across invocations."""
-    import boto3
+    with _session_lock:  # botocore sessions are not thread-safe while creating clients
+        return _session().client(service, config=RETRY_CONFIG)
 
-    return boto3.session.Session().client(service, config=RETRY_CONFIG)  # type: ignore[call-overload]
+
+def reset_clients() -> None:
+    """Forget the session and every client (tests; the local stack after it changes endpoints)."""
+    client.cache_clear()
+    _session.cache_clear()

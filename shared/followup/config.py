@@ -41,6 +41,8 @@ class PlannerSettings(_Settings):
 
 class SenderSettings(_Settings):
     sender_email: str = Field(alias="SENDER_EMAIL", min_length=3)
+    ses_max_send_rate: float = Field(alias="SES_MAX_SEND_RATE", gt=0)
+    sender_max_concurrency: int = Field(alias="SENDER_MAX_CONCURRENCY", ge=1)
     inbound_domain: str = Field(alias="INBOUND_DOMAIN", default="")
     sender_name: str = Field(alias="SENDER_NAME", default="Interview Follow-ups")
     ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)

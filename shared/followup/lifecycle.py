@@ -20,6 +20,7 @@ from followup.adapters.dynamodb import FollowUpRecord, FollowUpTable, InterviewB
 from followup.adapters.events import EventPublisher
 from followup.models import FollowUpKind, FollowUpStatus, InterviewRequest, PlannedFollowUp
 
+INTERVIEW_SUBMITTED = "InterviewSubmitted"
 INTERVIEW_OUTCOME_RECORDED = "InterviewOutcomeRecorded"
 FOLLOW_UPS_STOPPED = "FollowUpsStopped"
 DECISION_DATE_CHANGED = "DecisionDateChanged"

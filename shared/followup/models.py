@@ -18,13 +18,15 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
     StringConstraints,
     UrlConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
+
+from followup.countries import HOLIDAY_COUNTRIES
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85]")
@@ -60,12 +62,20 @@ def _iana_timezone(value: str) -> str:
 
 
 def _iso_country(value: str) -> str:
-    import holidays  # deferred: only validation of a country code needs the holidays registry
-
     code = value.upper()
-    if code not in holidays.list_supported_countries():
+    if code not in HOLIDAY_COUNTRIES:
         raise ValueError("must be an ISO 3166-1 alpha-2 country code with a public-holiday calendar, such as 'US'")
     return code
+
+
+def _email(value: str) -> str:
+    # email-validator is imported on first use, not at cold start.
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return str(validate_email(value, check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise ValueError(f"value is not a valid email address: {exc}") from None
 
 
 def _plausible_day(value: date) -> date:
@@ -108,7 +118,13 @@ Country = Annotated[
 ]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 HttpUrl = Annotated[AnyUrl, UrlConstraints(allowed_schemes=["http", "https"], max_length=500)]
-Email = Annotated[EmailStr, StringConstraints(max_length=254), AfterValidator(_single_line)]
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
+    AfterValidator(_single_line),
+    AfterValidator(_email),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
+]
 HourMinute = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 
 

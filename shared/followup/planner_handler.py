@@ -17,9 +17,9 @@ from followup.lifecycle import (
     FOLLOW_UPS_STOPPED,
     INTERVIEW_DELETED,
     INTERVIEW_OUTCOME_RECORDED,
+    INTERVIEW_SUBMITTED,
 )
 from followup.planning import Planner
-from followup.submission import INTERVIEW_SUBMITTED
 
 
 @cache

@@ -3,7 +3,9 @@ reported so only failed records return to the queue."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import random
 from functools import cache
 from typing import Any
 
@@ -12,12 +14,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
 
 from followup import aws
 from followup.adapters.dynamodb import FollowUpTable
 from followup.adapters.secrets import SecretStore
-from followup.adapters.ses import EmailSender
+from followup.adapters.ses import EmailSender, SendThrottled
 from followup.config import SenderSettings, load_settings
+from followup.pacing import SendPacer, share_of_rate
 from followup.sending import FollowUpSender, LinkSigner, SenderIdentity, SendOutcome
 
 
@@ -27,7 +31,11 @@ def _sender() -> FollowUpSender:
     secrets = SecretStore(aws.client("ssm"))
     return FollowUpSender(
         FollowUpTable(aws.client("dynamodb"), settings.table_name),
-        EmailSender(aws.client("sesv2"), settings.ses_configuration_set),
+        EmailSender(
+            aws.client("sesv2"),
+            settings.ses_configuration_set,
+            SendPacer(share_of_rate(settings.ses_max_send_rate, settings.sender_max_concurrency)),
+        ),
         SenderIdentity(email=settings.sender_email, name=settings.sender_name),
         # The link secret is fetched only when a message carries links (review drafts, candidate tasks).
         LinkSigner(secret=lambda: secrets.get(settings.link_secret_parameter), base_url=settings.public_base_url),
@@ -49,12 +57,40 @@ _METRIC_BY_OUTCOME = {
 }
 
 
+def retry_delay_seconds(receive_count: int) -> int:
+    """5 s, 10 s, 20 s … up to 5 minutes, plus up to 50 % jitter so throttled records do not return together."""
+    base = min(300, 5 * 2 ** max(receive_count - 1, 0))
+    return int(base + random.uniform(0, base / 2))
+
+
+@cache
+def _queue_url(queue_arn: str) -> str:
+    name = queue_arn.rsplit(":", 1)[-1]
+    return str(aws.client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
+
+
+def back_off(record: SQSRecord) -> None:
+    receive_count = int(record.attributes.approximate_receive_count or 1)
+    # On failure the record still returns, only after the queue's full visibility timeout.
+    with contextlib.suppress(ClientError):
+        aws.client("sqs").change_message_visibility(
+            QueueUrl=_queue_url(record.event_source_arn),
+            ReceiptHandle=record.receipt_handle,
+            VisibilityTimeout=retry_delay_seconds(receive_count),
+        )
+
+
 def process_send_batch(event: dict[str, Any], context: LambdaContext, metrics: Metrics) -> dict[str, Any]:
     sender = _sender()
     processor = BatchProcessor(event_type=EventType.SQS)
 
     def send_record(record: SQSRecord) -> str:
-        outcome = sender.send_due(json.loads(record.body))
+        try:
+            outcome = sender.send_due(json.loads(record.body))
+        except SendThrottled:
+            # Come back soon, not after the full visibility timeout: exponential with jitter, capped.
+            back_off(record)
+            raise
         metrics.add_metric(name=_METRIC_BY_OUTCOME[outcome], unit=MetricUnit.Count, value=1)
         return str(outcome)
 

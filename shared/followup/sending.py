@@ -259,7 +259,7 @@ class FollowUpSender:
         except SendThrottled:
             self._table.release_claim(record)
             logger.warning("SES throttled; record returns to the queue", extra=log)
-            raise RetryLater("SES throttled") from None
+            raise
         except SendRejected as exc:
             self._table.mark_failed(
                 interview_id,

@@ -16,10 +16,9 @@ from typing import Any
 from followup import clock
 from followup.adapters.events import EventPublisher
 from followup.cadence import plan_follow_ups
+from followup.lifecycle import INTERVIEW_SUBMITTED
 from followup.lint import Finding, lint_plan
 from followup.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp
-
-INTERVIEW_SUBMITTED = "InterviewSubmitted"
 
 
 def new_interview_id(at: datetime) -> str:

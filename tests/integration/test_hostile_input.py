@@ -50,13 +50,24 @@ class Observed:
             QueueUrl=physical["SendQueue"], AttributeNames=["ApproximateNumberOfMessages"]
         )
         return {
-            "follow_up_items": dynamodb.scan(TableName=physical["FollowUpTable"], Select="COUNT")["Count"],
-            "idempotency_items": dynamodb.scan(TableName=physical["IdempotencyTable"], Select="COUNT")["Count"],
+            "follow_up_items": _count(dynamodb, physical["FollowUpTable"]),
+            "idempotency_items": _count(dynamodb, physical["IdempotencyTable"]),
             "schedules": len(self.cloud.scheduler.list_schedules(GroupName=physical["ScheduleGroup"])["Schedules"]),
             "bus_events": len(self.put_events),
             "send_queue_messages": int(queue["Attributes"]["ApproximateNumberOfMessages"]),
             "emails": len(self.cloud.outbox.messages),
         }
+
+
+def _count(dynamodb: Any, table: str) -> int:
+    """Every item, across pages: one Scan page stops at 1 MB, and the corpus writes some very large items."""
+    total, kwargs = 0, {"TableName": table, "Select": "COUNT"}
+    while True:
+        page = dynamodb.scan(**kwargs)
+        total += page["Count"]
+        if "LastEvaluatedKey" not in page:
+            return total
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _observe(cloud: LocalCloud) -> Observed:

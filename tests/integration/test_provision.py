@@ -68,7 +68,7 @@ def test_send_queue_redrives_to_its_dead_letter_queue(session: boto3.session.Ses
     )["Attributes"]
     redrive = json.loads(attributes["RedrivePolicy"])
     assert redrive["deadLetterTargetArn"] == provisioned.arns["SendDeadLetterQueue"]
-    assert int(redrive["maxReceiveCount"]) == 5
+    assert int(redrive["maxReceiveCount"]) == 10
     assert attributes["VisibilityTimeout"] == "180"
     for dead_letter_queue in ("SendDeadLetterQueue", "SchedulerDeadLetterQueue", "PlannerDeadLetterQueue"):
         assert provisioned.physical[dead_letter_queue].startswith("https://")

@@ -224,8 +224,8 @@ def test_exhausted_send_records_land_in_the_dead_letter_queue(cloud: LocalCloud)
     url = cloud.provisioned.physical["SendQueue"]
     cloud.sqs.send_message(QueueUrl=url, MessageBody="not json")
 
-    # When the queue is drained repeatedly (each failure returns it; RedrivePolicy maxReceiveCount 5)
-    for _ in range(8):
+    # When the queue is drained repeatedly (each failure returns it; RedrivePolicy maxReceiveCount 10)
+    for _ in range(12):
         cloud.drain_queues(max_rounds=1)
 
     # Then it ends in the DLQ, where the alarm watches

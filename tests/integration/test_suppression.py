@@ -46,5 +46,7 @@ def test_after_a_permanent_bounce_a_new_interview_to_that_address_is_suppressed_
     assert "suppressed" in [e["event"] for e in view["timeline"]]
     cloud.advance(40 * 86400)
     assert not [
-        m for m in cloud.outbox.as_json() if m["tags"]["interview_id"] == second["interview_id"] and "grace" in m["to"][0]
+        m
+        for m in cloud.outbox.as_json()
+        if m["tags"]["interview_id"] == second["interview_id"] and "grace" in m["to"][0]
     ]

@@ -8,6 +8,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from followup.pacing import SendPacer
+
 _THROTTLING_CODES = frozenset(
     {"TooManyRequestsException", "Throttling", "ThrottlingException", "LimitExceededException"}
 )
@@ -36,9 +38,10 @@ class OutgoingEmail:
 
 
 class EmailSender:
-    def __init__(self, client: Any, configuration_set: str) -> None:
+    def __init__(self, client: Any, configuration_set: str, pacer: SendPacer | None = None) -> None:
         self._client = client
         self._configuration_set = configuration_set
+        self._pacer = pacer
 
     def send(self, email: OutgoingEmail) -> str:
         destination: dict[str, list[str]] = {"ToAddresses": list(email.to)}
@@ -55,6 +58,8 @@ class EmailSender:
         }
         if email.headers:
             simple["Headers"] = [{"Name": name, "Value": value} for name, value in email.headers.items()]
+        if self._pacer is not None:
+            self._pacer.wait(len(email.to) + len(email.cc) + len(email.bcc))
         try:
             response = self._client.send_email(
                 FromEmailAddress=email.from_address,
