@@ -33,7 +33,13 @@ class SendPacer:
             if now < self._next:
                 self._sleep(self._next - now)
                 now = self._next
-            self._next = now + recipients / self.rate
+            self._next = now + self.interval(recipients)
+
+    def interval(self, recipients: int) -> float:
+        """Seconds between sends of `recipients` each: a whole number of messages per second, so that no
+        one-second window (aligned or sliding) holds more than `rate` recipients."""
+        per_second = int(self.rate // max(recipients, 1))
+        return 1.0 / per_second if per_second >= 1 else max(recipients, 1) / self.rate
 
 
 def share_of_rate(account_rate: float, concurrency: int) -> float:
