@@ -39,7 +39,8 @@ class SendPacer:
         """Seconds between sends of `recipients` each: a whole number of messages per second, so that no
         one-second window (aligned or sliding) holds more than `rate` recipients."""
         per_second = int(self.rate // max(recipients, 1))
-        return 1.0 / per_second if per_second >= 1 else max(recipients, 1) / self.rate
+        spacing = 1.0 / per_second if per_second >= 1 else max(recipients, 1) / self.rate
+        return spacing + 0.001  # a millisecond of margin against clock rounding at the window's edge
 
 
 def share_of_rate(account_rate: float, concurrency: int) -> float:
