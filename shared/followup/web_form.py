@@ -15,16 +15,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote
 from zoneinfo import ZoneInfo, available_timezones
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import ValidationError
 
 from followup import clock
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 from followup.models import InterviewRequest
 
 router = APIGatewayHttpRouter()
@@ -58,6 +60,9 @@ _OBJECT_ERROR_FIELDS = {
 
 @cache
 def _environment() -> Environment:
+    # Imported on the first form request, not at cold start: JSON requests never pay for it.
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
     # Its own environment, apart from the message templates: everything autoescaped, nothing undefined passes.
     environment = Environment(
         loader=PackageLoader("followup", "templates/web"),
