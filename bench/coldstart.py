@@ -28,6 +28,7 @@ HANDLER_PATHS: dict[str, str] = {
     "ApiFunction": "functions/api/app.py",
     "PlannerFunction": "functions/planner/app.py",
     "SenderFunction": "functions/sender/app.py",
+    "FeedbackFunction": "functions/feedback/app.py",
 }
 
 # What Lambda would set from template.yaml (dummies: nothing here reaches AWS).
@@ -52,6 +53,8 @@ DUMMY_ENVIRONMENT = {
     "SENDER_NAME": "Interview Follow-ups",
     "SES_CONFIGURATION_SET": "followup-set",
     "SES_MAX_SEND_RATE": "14",
+    "SENDER_MAX_CONCURRENCY": "2",
+    "INBOUND_PREFIX": "inbound/",
     "API_KEY_PARAMETER": "/followup/api-key",
     "WEBHOOK_SECRET_PARAMETER": "/followup/webhook-secret",
     "FORM_KEY_PARAMETER": "/followup/form-key",

@@ -228,6 +228,8 @@ def match_route(routes: Iterable[tuple[str, str, str]], method: str, path: str) 
     """Match a request against the template's HttpApi routes (`{name}` segments become path parameters)."""
     segments = path.split("?", 1)[0].rstrip("/").split("/") or [""]
     for route_method, route_path, function in routes:
+        if route_path == "$default":
+            continue
         if route_method not in (method.upper(), "ANY"):
             continue
         pattern = route_path.rstrip("/").split("/")
@@ -243,6 +245,10 @@ def match_route(routes: Iterable[tuple[str, str, str]], method: str, path: str) 
                 break
         else:
             return RouteMatch(function=function, route_key=f"{route_method} {route_path}", path_parameters=params)
+    # API Gateway's catch-all: what no other route matches goes to the `$default` route's function.
+    for _, route_path, function in routes:
+        if route_path == "$default":
+            return RouteMatch(function=function, route_key="$default")
     return None
 
 
