@@ -3,23 +3,25 @@ with MaximumConcurrency pollers, against a simulated SES that refuses above its 
 
 How it is made honest and fast enough:
 - The sender is the real handler (functions/sender/app.py, unchanged) on moto's DynamoDB and SES: every claim,
-  render, SendEmail, mark-sent and release runs for real. Its follow-up items are clones of what the planner wrote
-  for the reference interview (same size and document, renamed, all due in the same minute), written with the
-  emulator's own client; going through thousands of API submissions adds nothing the burst is about.
+  render, SendEmail, mark-sent, release and back-off runs for real, and so does its pacing: each concurrent sender
+  (one Lambda instance per poller) gets its own `followup.pacing.SendPacer` at the handler's own rate
+  (SES_MAX_SEND_RATE / SENDER_MAX_CONCURRENCY), with only its `monotonic`/`sleep` pointed at virtual time.
+  Its follow-up items are clones of what the planner wrote for the reference interview (same size and document,
+  renamed, all due in the same minute), written with the emulator's own client.
 - Time is virtual and discrete (no waiting in real time): each of the MaximumConcurrency pollers has its own
   virtual clock; the poller that is furthest behind takes the next batch. While a handler runs, every AWS call
   advances that poller's clock by an in-region latency (bench.prices.ASSUMED_CALL_LATENCY_MS) plus a per-record
-  CPU allowance, and the handlers read that clock through followup.clock. So a 25-minute drain costs only the
-  CPU of the calls, and the throttle binds because Lambda-like senders (I/O-bound on SES) offer more than SES
-  accepts, not because this machine is slow.
+  CPU allowance, the pacer's sleeps advance it too, and the handlers read that clock through followup.clock.
 - The queue follows SQS semantics in virtual time, with the template's figures: a received message is invisible
-  for VisibilityTimeout; a record the handler reports failed is *not* deleted and returns when that expires; a
-  receive beyond RedrivePolicy.maxReceiveCount moves the message to the DLQ. Deliveries include duplicates
-  (Scheduler and SQS are at-least-once), shuffled.
+  for VisibilityTimeout; a record the handler reports failed is *not* deleted and returns when its visibility
+  expires, which the handler's own `ChangeMessageVisibility` (its throttle back-off, intercepted by a botocore
+  `before-call` hook on its sqs client) sets, with SQS's receipt-handle rule (only the latest receive's handle
+  counts); a receive beyond RedrivePolicy.maxReceiveCount moves the message to the DLQ. Deliveries include
+  duplicates (Scheduler and SQS are at-least-once), shuffled.
 - SES: a botocore `before-call` hook on the handlers' sesv2 client. Like SES it counts recipients (To + Cc + Bcc)
   and refuses, with `TooManyRequestsException` ("Maximum sending rate exceeded") as a ClientError, any send that
   would take a whole virtual second above SesMaxSendRate. Raised before the request, botocore's own retries never
-  see it, as the brief asks.
+  see it.
 """
 
 from __future__ import annotations
@@ -30,13 +32,20 @@ import json
 import math
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.e2e import ReferenceRun
-from bench.harness import ByteCounter, captured_handler_output, cheap_moto_transactions, fresh_cloud, handler_clients
+from bench.harness import (
+    ByteCounter,
+    captured_handler_output,
+    cheap_moto_requests,
+    cheap_moto_transactions,
+    fresh_cloud,
+    handler_clients,
+)
 from bench.prices import ASSUMED_CALL_LATENCY_MS, DEFAULT_CALL_LATENCY_MS
 
 BURST_MINUTE = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
@@ -44,17 +53,6 @@ BURST_MINUTE = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 CPU_PER_RECORD_S = 0.020
 INVOCATION_OVERHEAD_S = 0.010
 REFUSAL_LATENCY_S = 0.015
-
-
-def _pacing_interval(rate: float, concurrency: int) -> Callable[[int], float]:
-    """The proposal: each of `concurrency` senders sends at most k = floor(rate / (concurrency x recipients))
-    messages per second, 1/k s apart, so no one-second window (sliding or fixed) can hold more than the rate."""
-
-    def interval(recipients: int) -> float:
-        per_sender = max(1, math.floor(rate / (concurrency * max(1, recipients))))
-        return 1.0 / per_sender + 0.001
-
-    return interval
 
 
 class VirtualTime:
@@ -136,6 +134,7 @@ class VirtualQueue:
     max_receive_count: int
     messages: dict[str, QueuedMessage] = field(default_factory=dict)
     dead_letters: list[QueuedMessage] = field(default_factory=list)
+    visibility_changes: int = 0
 
     def send(self, body: str) -> None:
         message_id = f"m{len(self.messages) + len(self.dead_letters):06d}"
@@ -158,6 +157,20 @@ class VirtualQueue:
 
     def delete(self, message_id: str) -> None:
         self.messages.pop(message_id, None)
+
+    @staticmethod
+    def receipt_handle(message: QueuedMessage) -> str:
+        return f"{message.message_id}:{message.receives}"
+
+    def change_visibility(self, receipt_handle: str, now: float, timeout_s: float) -> bool:
+        """ChangeMessageVisibility: honoured for the latest receive of a message still in the queue."""
+        message_id, _, receives = receipt_handle.rpartition(":")
+        message = self.messages.get(message_id)
+        if message is None or str(message.receives) != receives:
+            return False
+        message.visible_at = now + timeout_s
+        self.visibility_changes += 1
+        return True
 
     def next_visible_at(self) -> float | None:
         return min((m.visible_at for m in self.messages.values()), default=None)
@@ -195,7 +208,11 @@ def _write_items(cloud: Any, items: list[dict[str, Any]]) -> None:
 
 def _statuses(cloud: Any, prefix: str) -> Counter[str]:
     dynamodb = cloud.session.client("dynamodb", region_name=cloud.provisioned.region)
-    kwargs: dict[str, Any] = {"TableName": cloud.provisioned.physical["FollowUpTable"]}
+    kwargs: dict[str, Any] = {
+        "TableName": cloud.provisioned.physical["FollowUpTable"],
+        "ProjectionExpression": "interview_id, #kind, #status",
+        "ExpressionAttributeNames": {"#kind": "kind", "#status": "status"},
+    }
     counts: Counter[str] = Counter()
     while True:
         page = dynamodb.scan(**kwargs)
@@ -228,39 +245,61 @@ def _virtual_time_for_handlers(time: VirtualTime, clients: dict[str, Any]) -> It
             client.meta.events.unregister("after-call", unique_id="bench-burst-latency")
 
 
+class _AcceptedHttp:
+    status_code = 200
+    headers: dict[str, str] = {}
+
+
 @contextlib.contextmanager
-def _paced_sender(time: VirtualTime, worker: list[int], interval_s: Callable[[int], float]) -> Iterator[None]:
-    """The proposed sender change, simulated: each concurrent sender keeps its own sends `interval_s(recipients)`
-    apart (SES_MAX_SEND_RATE shared by MaximumConcurrency senders), waiting in (virtual) time before SendEmail."""
-    from followup.adapters import ses
+def _queue_visibility(sqs: Any, queue: VirtualQueue, time: VirtualTime) -> Iterator[None]:
+    """The handler's ChangeMessageVisibility calls land on the virtual queue, in virtual time (a botocore
+    `before-call` hook that answers in SQS's place, so `after-call` hooks, latency included, still run)."""
 
-    original = ses.EmailSender.send
-    next_slot: dict[int, float] = {}
+    def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["bench_visibility"] = (str(params["ReceiptHandle"]), float(params["VisibilityTimeout"]))
 
-    def send(self: Any, email: Any) -> str:
-        recipients = len(email.to) + len(email.cc) + len(email.bcc)
-        slot = next_slot.get(worker[0], 0.0)
-        time.seconds = max(time.seconds, slot)
-        next_slot[worker[0]] = time.seconds + interval_s(recipients)
-        return str(original(self, email))
+    def change(context: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]]:
+        receipt_handle, timeout_s = context["bench_visibility"]
+        queue.change_visibility(receipt_handle, time.seconds, timeout_s)
+        return _AcceptedHttp(), {}
 
-    ses.EmailSender.send = send  # type: ignore[method-assign]
+    operation = "sqs.ChangeMessageVisibility"
+    events = sqs.meta.events
+    events.register(f"before-parameter-build.{operation}", remember, unique_id="bench-burst-visibility-params")
+    events.register(f"before-call.{operation}", change, unique_id="bench-burst-visibility")
     try:
         yield
     finally:
-        ses.EmailSender.send = original  # type: ignore[method-assign]
+        events.unregister(f"before-parameter-build.{operation}", unique_id="bench-burst-visibility-params")
+        events.unregister(f"before-call.{operation}", unique_id="bench-burst-visibility")
+
+
+def _virtual_pacers(time: VirtualTime, rate: float, concurrency: int, paced: bool) -> list[Any]:
+    """One real SendPacer per concurrent sender (each Lambda instance has its own), on virtual time."""
+    from followup.pacing import SendPacer
+
+    def sleep(seconds: float) -> None:
+        time.seconds += max(0.0, seconds)
+
+    if not paced:
+        return [None] * concurrency
+    return [SendPacer(rate, monotonic=lambda: time.seconds, sleep=sleep) for _ in range(concurrency)]
 
 
 def run_burst(
-    reference: ReferenceRun, *, due: int = 10_000, duplicate_share: float = 0.02, paced: bool = False, seed: int = 7
+    reference: ReferenceRun, *, due: int = 10_000, duplicate_share: float = 0.02, paced: bool = True, seed: int = 7
 ) -> dict[str, Any]:
-    """The burst; returns the contract's `burst` figures plus how they were obtained."""
+    """The burst; returns the contract's `burst` figures plus how they were obtained. `paced=False` takes the
+    pacer out of the real sender (the comparison: what the queue's concurrency cap and back-off do alone)."""
     import time as real_time
 
+    from followup import sender_handler
+
     started = real_time.perf_counter()
+    random.seed(seed)  # the handler's back-off jitter, reproducible
     per_interview = sum(1 for c in reference.calls if c.operation == "CreateSchedule")
     due_at = BURST_MINUTE.isoformat().replace("+00:00", "Z")
-    with fresh_cloud(at=BURST_MINUTE) as cloud, cheap_moto_transactions():
+    with fresh_cloud(at=BURST_MINUTE) as cloud, cheap_moto_transactions(), cheap_moto_requests():
         parameters = cloud.provisioned.parameters
         rate = float(parameters.get("SesMaxSendRate", 14))
         concurrency = int(parameters.get("SenderMaxConcurrency", 2))
@@ -284,32 +323,39 @@ def run_burst(
             queue.send(body)
 
         time = VirtualTime(BURST_MINUTE)
+        cloud.runtime.handler("SenderFunction")  # the module loaded with its environment, as at cold start
+        cloud.runtime._apply_environment("SenderFunction")
         clients = handler_clients()
+        mailer = sender_handler._sender()._mailer  # the real EmailSender, built by the handler's own factory
+        built_pacer = mailer._pacer
+        per_sender_rate = float(built_pacer.rate) if built_pacer is not None else rate / concurrency
+        pacers = _virtual_pacers(time, per_sender_rate, concurrency, paced)
         ses = SimulatedSes(rate=rate, time=time)
         ses.attach(clients["sesv2"])
         pollers = [0.0] * concurrency
-        worker = [0]
         invocations = failed_records = 0
         errors: list[str] = []
         recipients_per_message = sum(recipients_of(c.params) for c in reference.calls if c.operation == "SendEmail")
         recipients_per_message /= max(1, per_interview)
-        pacing = (
-            contextlib.nullcontext() if not paced else _paced_sender(time, worker, _pacing_interval(rate, concurrency))
-        )
         try:
-            with _virtual_time_for_handlers(time, clients), captured_handler_output(ByteCounter()), pacing:
+            with (
+                _virtual_time_for_handlers(time, clients),
+                _queue_visibility(clients["sqs"], queue, time),
+                captured_handler_output(ByteCounter()),
+            ):
                 # When: the event source mapping drains the queue with MaximumConcurrency pollers
                 while True:
-                    worker[0] = min(range(concurrency), key=lambda i: pollers[i])
-                    time.seconds = pollers[worker[0]]
+                    worker = min(range(concurrency), key=lambda i: pollers[i])
+                    time.seconds = pollers[worker]
                     batch = queue.receive(time.seconds, batch_size)
                     if not batch:
                         upcoming = queue.next_visible_at()
                         if upcoming is None:
                             break
-                        pollers[worker[0]] = max(upcoming, time.seconds + 0.001)
+                        pollers[worker] = max(upcoming, time.seconds + 0.001)
                         continue
                     records = [_record(m, queue_arn) for m in batch]
+                    mailer._pacer = pacers[worker]  # this poller's Lambda instance
                     try:
                         response = cloud.runtime.invoke("SenderFunction", {"Records": records}) or {}
                         failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
@@ -320,11 +366,12 @@ def run_burst(
                     for message in batch:
                         if message.message_id not in failed:
                             queue.delete(message.message_id)
-                    pollers[worker[0]] = time.seconds
+                    pollers[worker] = time.seconds
                     invocations += 1
                     failed_records += len(failed)
         finally:
             ses.detach(clients["sesv2"])
+            mailer._pacer = built_pacer
 
         # Then: each follow-up sent once, none lost, the rate never above the limit
         sends = Counter(tag for _, _, tag in ses.accepted)
@@ -339,13 +386,16 @@ def run_burst(
             "max_messages_per_s": ses.max_per_second(recipients=False),
             "rate_limit_recipients_per_s": rate,
             "recipients_per_message": round(recipients_per_message, 2),
-            "sender_pacing": "proposed (simulated)" if paced else "as built",
+            "sender_pacing": (
+                f"real SendPacer, {per_sender_rate:g} recipients/s per sender" if paced else "none (pacer removed)"
+            ),
             "duplicate_deliveries": len(deliveries) - len(bodies),
             "sender_max_concurrency": concurrency,
             "batch_size": batch_size,
             "visibility_timeout_s": queue.visibility_timeout_s,
             "max_receive_count": queue.max_receive_count,
             "ses_throttled_attempts": ses.refused,
+            "visibility_changes": queue.visibility_changes,
             "sender_invocations": invocations,
             "failed_records": failed_records,
             "messages_in_dlq": len(queue.dead_letters),
@@ -361,7 +411,7 @@ def run_burst(
 def _record(message: QueuedMessage, arn: str) -> dict[str, Any]:
     return {
         "messageId": message.message_id,
-        "receiptHandle": message.message_id,
+        "receiptHandle": VirtualQueue.receipt_handle(message),
         "body": message.body,
         "attributes": {"ApproximateReceiveCount": str(message.receives)},
         "messageAttributes": {},

@@ -94,7 +94,7 @@ _first_call = None
 
 _EPILOGUE = """
 _ms = (_time.perf_counter() - _start) * 1000
-_sys.stdout.write(_json.dumps({"ms": _ms, "clients": _made, "first_call": _first_call}))
+_sys.stdout.write("\\n" + _json.dumps({"ms": _ms, "clients": _made, "first_call": _first_call}))
 """
 
 
@@ -145,7 +145,8 @@ def _run(script: str, event_file: Path, *flags: str) -> subprocess.CompletedProc
 
 def run_child(script: str, event_file: Path) -> dict[str, Any]:
     """One fresh process: {"ms": init time, "clients": created, "first_call": "service.Operation" or None}."""
-    result: dict[str, Any] = json.loads(_run(script, event_file).stdout)
+    # The last line: the handler may print before it (EMF metrics flushed on its way out).
+    result: dict[str, Any] = json.loads(_run(script, event_file).stdout.strip().splitlines()[-1])
     return result
 
 

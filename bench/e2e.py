@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import (
+    PACER_WAITS,
     ByteCounter,
     Call,
     CallRecorder,
@@ -104,7 +105,22 @@ def _first_request_events(cloud: Any, payload: dict[str, Any], calls: list[Call]
     }
     schedule = next(c for c in calls if c.operation == "CreateSchedule").params
     sender = {"Records": [_sqs_record(schedule["Target"]["Input"], schedule["Target"]["Arn"])]}
-    return {"ApiFunction": api, "PlannerFunction": planner, "SenderFunction": sender}
+    feedback = _delivery(calls)
+    return {"ApiFunction": api, "PlannerFunction": planner, "SenderFunction": sender, "FeedbackFunction": feedback}
+
+
+def _delivery(calls: list[Call]) -> dict[str, Any]:
+    """SES's `Email Delivered` event (the most frequent feedback event) for the reference's first email."""
+    from bench.coldstart import DUMMY_ENVIRONMENT
+
+    event: dict[str, Any] = json.loads((ROOT / "events" / "feedback" / "delivery.json").read_text())
+    send = next(c for c in calls if c.operation == "SendEmail")
+    message_id = str((send.parsed or {}).get("MessageId", event["detail"]["mail"]["messageId"]))
+    mail = event["detail"]["mail"]
+    mail["messageId"] = mail["commonHeaders"]["messageId"] = message_id
+    mail["tags"].update({tag["Name"]: [tag["Value"]] for tag in send.params.get("EmailTags", [])})
+    mail["tags"]["ses:configuration-set"] = [DUMMY_ENVIRONMENT["SES_CONFIGURATION_SET"]]
+    return event
 
 
 def _table_items(cloud: Any) -> list[dict[str, Any]]:
@@ -140,7 +156,7 @@ def run_reference(payload: dict[str, Any]) -> ReferenceRun:
             raise RuntimeError(f"expected {len(accepted['follow_ups'])} emails, outbox has {len(outbox)}")
         memory = {
             fid: int(cloud.template.function(fid).properties.get("MemorySize", 128))
-            for fid in ("ApiFunction", "PlannerFunction", "SenderFunction")
+            for fid in ("ApiFunction", "PlannerFunction", "SenderFunction", "FeedbackFunction")
         }
         return ReferenceRun(
             interview_id=str(accepted["interview_id"]),
@@ -162,6 +178,8 @@ class PipelineRun:
     invocations: list[Invocation]
     calls: list[Call]
     emails: int
+    pacer_waits: int = 0
+    pacer_wait_seconds: float = 0.0  # counted, not slept (bench.harness.waits_not_slept)
 
     def per_function(self) -> dict[str, dict[str, Any]]:
         """Mean per invocation, and invocations per interview, for each function."""
@@ -193,6 +211,7 @@ def run_pipeline(payload: dict[str, Any], interviews: int) -> PipelineRun:
         sink = ByteCounter()
         timer = HandlerTimer(recorder, sink)
         timer.install(cloud.runtime)
+        waited, waits = PACER_WAITS.seconds, PACER_WAITS.waits
         with captured_handler_output(sink):
             for _ in range(interviews):
                 status, accepted = cloud.api("POST", "/interviews", payload)
@@ -207,7 +226,15 @@ def run_pipeline(payload: dict[str, Any], interviews: int) -> PipelineRun:
         emails = len(cloud.outbox.messages)
         if emails != 4 * interviews:
             raise RuntimeError(f"expected {4 * interviews} emails, outbox has {emails}")
-        return PipelineRun(interviews, timer.seconds(), timer.invocations, recorder.calls, emails)
+        return PipelineRun(
+            interviews,
+            timer.seconds(),
+            timer.invocations,
+            recorder.calls,
+            emails,
+            pacer_waits=PACER_WAITS.waits - waits,
+            pacer_wait_seconds=PACER_WAITS.seconds - waited,
+        )
 
 
 # -- the floor ----------------------------------------------------------------------------------------------------

@@ -39,15 +39,59 @@ def use_fake_aws_environment() -> None:
             "AWS_REGION": "us-east-1",
             "AWS_EC2_METADATA_DISABLED": "true",
             "POWERTOOLS_TRACE_DISABLED": "true",
-            # As on Lambda, where it is set before any import: child loggers take their name from it at import.
+            # As on Lambda, where they are set before any import: child loggers take their name from the service,
+            # and Metrics() reads its namespace once, when followup.observability is first imported.
             "POWERTOOLS_SERVICE_NAME": "followup",
+            "POWERTOOLS_METRICS_NAMESPACE": "InterviewFollowup",
         }
     )
 
 
+@dataclass
+class PacerWaits:
+    """What the sender's pacer waited, in all the bench's clouds (the burst replaces the pacer with its own)."""
+
+    seconds: float = 0.0
+    waits: int = 0
+
+
+PACER_WAITS = PacerWaits()
+
+
+@contextlib.contextmanager
+def waits_not_slept() -> Iterator[None]:
+    """The handler's own SendPacer, built by its own factory, except that its waits are counted, not slept.
+
+    The sender paces itself to its share of the SES rate; the end-to-end run sends 20 interviews' follow-ups due at
+    the same instant, so a real pacer would spend most of the run asleep (time nobody computes, and which the floor
+    does not pace). The pacer's clock is real time plus what it has "slept", so it paces exactly as it would."""
+    import time as real_time
+
+    from followup import pacing, sender_handler
+
+    real = sender_handler.SendPacer
+
+    def monotonic() -> float:
+        return real_time.monotonic() + PACER_WAITS.seconds
+
+    def sleep(seconds: float) -> None:
+        PACER_WAITS.seconds += max(0.0, seconds)
+        PACER_WAITS.waits += 1
+
+    def build(rate: float) -> pacing.SendPacer:
+        return real(rate, monotonic=monotonic, sleep=sleep)
+
+    sender_handler.SendPacer = build  # type: ignore[assignment,misc]
+    try:
+        yield
+    finally:
+        sender_handler.SendPacer = real  # type: ignore[misc]
+
+
 @contextlib.contextmanager
 def fresh_cloud(at: datetime = SUBMITTED_AT) -> Iterator[Any]:
-    """A LocalCloud on a fresh in-process moto, its clock frozen at `at`; handler caches reset around it."""
+    """A LocalCloud on a fresh in-process moto, its clock frozen at `at`; handler caches reset around it; the
+    sender's pacing waits counted in PACER_WAITS instead of slept (see `waits_not_slept`)."""
     import boto3
     from moto import mock_aws
 
@@ -57,7 +101,7 @@ def fresh_cloud(at: datetime = SUBMITTED_AT) -> Iterator[Any]:
     from followup_local.provision import provision
     from followup_local.template import load_template
 
-    with mock_aws():
+    with mock_aws(), waits_not_slept():
         reset_handler_caches()
         session = boto3.session.Session(region_name="us-east-1")
         template = load_template()
@@ -236,15 +280,11 @@ class HandlerTimer:
         return sum(invocation.seconds for invocation in self.invocations)
 
 
-class _CheapTableSnapshot:
-    """Stands in for the `copy` module inside moto's DynamoDB backend.
-
-    moto snapshots the *whole table* with `copy.deepcopy` once per item of every TransactWriteItems, for a
-    rollback that real DynamoDB does not need a copy for: O(table) per transaction, which buries the pipeline's
-    own cost under the emulator's as the table grows (and makes a 10,000-follow-up burst take hours). The
-    snapshot here copies the table's key index only. That rollback is exact for transactions that can fail only
-    before they change anything (every transaction on the measured paths has its one condition on its first
-    item), and it is applied alike to the pipeline and to its floor."""
+class _TablesNotCopied:
+    """Stands in for the `copy` module inside moto's DynamoDB backend while a transaction runs: moto snapshots the
+    *whole table* with `copy.deepcopy` for each item of every TransactWriteItems (O(table) per transaction, which
+    buries the pipeline's own cost under the emulator's as the table grows, and makes a 10,000-follow-up burst take
+    hours). `cheap_moto_transactions` snapshots only the items the transaction touches instead."""
 
     def __init__(self, real: Any) -> None:
         self._real = real
@@ -255,25 +295,51 @@ class _CheapTableSnapshot:
     def deepcopy(self, obj: Any, memo: Any = None) -> Any:
         from moto.dynamodb.models.table import Table
 
-        if isinstance(obj, Table):
-            snapshot = self._real.copy(obj)
-            snapshot.items = self._real.copy(obj.items)
-            for hash_key, value in obj.items.items():
-                if isinstance(value, dict):
-                    snapshot.items[hash_key] = dict(value)
-            return snapshot
-        return self._real.deepcopy(obj, memo)
+        return obj if isinstance(obj, Table) else self._real.deepcopy(obj, memo)
 
 
 @contextlib.contextmanager
 def cheap_moto_transactions() -> Iterator[None]:
+    """TransactWriteItems with an exact rollback of the items it names (copied before it runs), instead of moto's
+    copy of every table it touches. Applied alike to the pipeline and to its floor."""
+    import copy
+
     import moto.dynamodb.models as dynamodb_models
 
+    backend_class = dynamodb_models.DynamoDBBackend
+    original = backend_class.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved: list[tuple[Any, Any, Any, Any]] = []
+        for entry in transact_items:
+            op = next(iter(entry.values()), {})
+            table = self.tables.get(op.get("TableName"))
+            if table is None:
+                continue
+            attributes = op.get("Item") or op.get("Key") or {}
+            if table.hash_key_attr not in attributes or (table.range_key_attr or table.hash_key_attr) not in attributes:
+                continue  # moto refuses it below, before anything changes
+            hash_key, range_key = self.get_keys_value(table, attributes)
+            saved.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+        try:
+            original(self, transact_items)
+        except BaseException:
+            for table, hash_key, range_key, item in reversed(saved):
+                if item is None:
+                    table.delete_item(hash_key, range_key)
+                elif range_key is not None:
+                    table.items[hash_key][range_key] = item
+                else:
+                    table.items[hash_key] = item
+            raise
+
     real = dynamodb_models.copy
-    dynamodb_models.copy = _CheapTableSnapshot(real)  # type: ignore[assignment]
+    dynamodb_models.copy = _TablesNotCopied(real)  # type: ignore[assignment]
+    backend_class.transact_write_items = transact_write_items  # type: ignore[method-assign]
     try:
         yield
     finally:
+        backend_class.transact_write_items = original  # type: ignore[method-assign]
         dynamodb_models.copy = real
 
 
@@ -295,3 +361,40 @@ def serialized_moto() -> Iterator[None]:
         yield
     finally:
         BotocoreStubber.process_request = original  # type: ignore[method-assign]
+
+
+_ITEM_OPERATIONS = frozenset(
+    {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem"}
+    | {"TransactGetItems", "TransactWriteItems"}
+)
+
+
+@contextlib.contextmanager
+def cheap_moto_requests() -> Iterator[None]:
+    """moto's DynamoDB answers to item operations as plain JSON (the burst only).
+
+    moto builds every answer through its generic shape-walking serializer, which costs more than the operation
+    itself for an item the size of a follow-up (its interview document rides along). For item operations moto's
+    result is already DynamoDB's wire JSON, so it is written as is (top-level nulls dropped, as the serializer
+    does). The pipeline's and the floor's timings never run under this: it changes the emulator's cost per call,
+    which is what the end-to-end ratio compares against."""
+    import json
+
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.responses import DynamoHandler, DynamoResult
+
+    original = DynamoHandler.serialized
+
+    def serialized(self: Any, action_result: Any) -> Any:
+        result = action_result.result
+        plain = type(action_result) in (ActionResult, DynamoResult) and isinstance(result, dict)
+        if plain and self._get_action() in _ITEM_OPERATIONS:
+            headers = {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}
+            return 200, headers, json.dumps({k: v for k, v in result.items() if v is not None})
+        return original(self, action_result)
+
+    DynamoHandler.serialized = serialized  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        DynamoHandler.serialized = original  # type: ignore[method-assign]

@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from followup.observability import logger
 from followup.planner_handler import handle_bus_event
 
 
+# The event is read as the plain EventBridge envelope: Powertools' data classes package imports every event
+# shape it knows (~25 ms of cold start) for two keys.
 @logger.inject_lambda_context(correlation_id_path="detail.interview_id")
-@event_source(data_class=EventBridgeEvent)
-def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    return handle_bus_event(event.detail_type, event.detail)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle_bus_event(event["detail-type"], event["detail"])

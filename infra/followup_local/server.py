@@ -370,6 +370,13 @@ class _GatewayHandler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:
         self._dispatch("OPTIONS")
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, QUERY, …): HttpApi's `$default` route takes every method, and the function
+        # answers 405 for the ones a path lacks.
+        if name.startswith("do_") and name[3:].isalpha() and name[3:].isupper():
+            return lambda: self._dispatch(name[3:])
+        raise AttributeError(name)
+
     def _dispatch(self, method: str) -> None:
         try:
             body = self._read_body()

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Metrics
@@ -37,9 +37,7 @@ from followup.adapters.events import EventPublisher
 from followup.adapters.mailbox import InboundMailStore
 from followup.adapters.secrets import SecretStore
 from followup.adapters.suppression import AccountSuppression, SuppressionList, SuppressionReason, is_suppressed
-from followup.cadence import DEFAULT_POLICY, business_days_after, local_instant
 from followup.config import FeedbackSettings, load_settings
-from followup.inbound import InboundMail, MalformedMailError, ReplyKind, find_return_date, parse_mail
 from followup.lifecycle import FOLLOW_UPS_RESCHEDULED, expires_at, is_nudge, pending, stop_everything
 from followup.models import FollowUpStatus
 from followup.observability import logger, metrics
@@ -57,6 +55,12 @@ from followup.ses_events import (
     is_receipt_event,
     is_sending_event,
 )
+
+if TYPE_CHECKING:
+    from followup.inbound import InboundMail
+
+# Imported where used, not at cold start: holidays (cadence) and the MIME parser (inbound) serve only inbound
+# replies, which are rare next to SES's sending events.
 
 OUT_OF_OFFICE_DEFAULT_BUSINESS_DAYS = 5
 # Countries that write 12/07 for December 7; everywhere else it is 12 July.
@@ -269,6 +273,8 @@ class FeedbackProcessor:
         if raw_mail is None:
             self._count("FeedbackDropped")
             return _dropped("stored message not found", message_id=message.mail.message_id)
+        from followup.inbound import MalformedMailError, ReplyKind, parse_mail
+
         try:
             mail = parse_mail(raw_mail)
         except MalformedMailError as exc:
@@ -321,6 +327,9 @@ class FeedbackProcessor:
         return None
 
     def _postpone(self, bundle: InterviewBundle, mail: InboundMail, now: datetime) -> FeedbackResult:
+        from followup.cadence import business_days_after
+        from followup.inbound import find_return_date
+
         interview_id = str(bundle.interview["interview_id"])
         nudges = sorted(pending(bundle.follow_ups, is_nudge), key=lambda r: (r.due_at, r.follow_up_id))
         if not nudges:
@@ -387,6 +396,8 @@ def _whose(bundle: InterviewBundle, addresses: set[str]) -> str:
 
 def _wall_time(document: dict[str, Any]) -> time:
     """10:00 local, or the send window's start when a custom window excludes 10:00."""
+    from followup.cadence import DEFAULT_POLICY
+
     wall = DEFAULT_POLICY.check_in_time
     window = (document.get("preferences") or {}).get("send_window") or {}
     try:
@@ -402,6 +413,8 @@ def _moves(
 ) -> list[tuple[FollowUpRecord, datetime]]:
     """The new due time of `first` and, to keep the cadence, of the later nudges to the same person (each at
     least 5 business days after the one before). Only follow-ups that actually move are returned."""
+    from followup.cadence import DEFAULT_POLICY, business_days_after, local_instant
+
     new_due = local_instant(day, wall, first.timezone)
     if new_due <= datetime.fromisoformat(first.due_at.replace("Z", "+00:00")):
         return []

@@ -267,8 +267,31 @@ def _dependency_unavailable(exc: Exception) -> Response:
     )
 
 
+# Every path this API serves and its methods: an unknown path is 404, a known one with another method 405.
+ROUTE_METHODS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
+    (re.compile(pattern), frozenset(methods))
+    for pattern, methods in (
+        (r"^/interviews$", {"POST"}),
+        (r"^/interviews/[^/]+$", {"GET", "PATCH", "DELETE"}),
+        (r"^/interviews/[^/]+/outcome$", {"POST"}),
+        (r"^/preview$", {"POST"}),
+        (r"^/openapi\.json$", {"GET"}),
+        (r"^/form$", {"GET", "POST"}),
+        (r"^/form/done/[^/]+$", {"GET"}),
+        (r"^/a/[^/]+$", {"GET", "POST"}),
+    )
+)
+
+
 @app.not_found
 def _not_found(_: Exception) -> Response:
+    path = app.current_event.path
+    for pattern, methods in ROUTE_METHODS:
+        if pattern.match(path):
+            allowed = ", ".join(sorted(methods))
+            return json_response(
+                405, error_body("method_not_allowed", f"use {allowed} on this path"), headers={"Allow": allowed}
+            )
     return json_response(404, error_body("not_found", "no such route"))
 
 
@@ -385,7 +408,7 @@ def delete_interview(id: str):
 
     deps = dependencies()
     remove(deps.table, deps.publisher, _load(id))
-    return Response(status_code=204, body="")
+    return Response(status_code=204, content_type="application/json", body="")
 
 
 def _link_page(token: str, act: bool) -> Response:

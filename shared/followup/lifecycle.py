@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
 from followup.adapters.dynamodb import FollowUpRecord, FollowUpTable, InterviewBundle, TimelineEntry
 from followup.adapters.events import EventPublisher
-from followup.models import FollowUpKind, FollowUpStatus, InterviewRequest, PlannedFollowUp
+from followup.models import FollowUpKind, FollowUpStatus, InterviewRequest, PlannedFollowUp, PlausibleDate
 
 INTERVIEW_SUBMITTED = "InterviewSubmitted"
 INTERVIEW_OUTCOME_RECORDED = "InterviewOutcomeRecorded"
@@ -56,7 +56,7 @@ class DecisionDateChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    decision_expected_by: date
+    decision_expected_by: PlausibleDate
 
 
 def is_nudge(record: FollowUpRecord) -> bool:

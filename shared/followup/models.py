@@ -117,6 +117,7 @@ Country = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2), AfterValidator(_iso_country)
 ]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+PlausibleDate = Annotated[date, AfterValidator(_plausible_day)]
 HttpUrl = Annotated[AnyUrl, UrlConstraints(allowed_schemes=["http", "https"], max_length=500)]
 Email = Annotated[
     str,
@@ -128,8 +129,10 @@ Email = Annotated[
 HourMinute = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 
 
+# defer_build: a model's validator is built the first time it validates, not at import, so a function that never
+# validates a model (FeedbackFunction on SES events, SenderFunction's Plan) never pays for building it.
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class Candidate(_Strict):
@@ -200,7 +203,7 @@ class Highlights(_Strict):
 
 
 class NextSteps(_Strict):
-    decision_expected_by: Annotated[date, AfterValidator(_plausible_day)] | None = None
+    decision_expected_by: PlausibleDate | None = None
     notes: Text | None = None
 
 
@@ -314,7 +317,7 @@ class FollowUpStatus(StrEnum):
 class PlannedFollowUp(BaseModel):
     """One message the cadence policy decided to send, and when."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     kind: FollowUpKind
@@ -329,12 +332,14 @@ class PlannedFollowUp(BaseModel):
 
 
 class SkippedStep(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     kind: FollowUpKind
     reason: str
 
 
 class Plan(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     follow_ups: list[PlannedFollowUp]
     skipped: list[SkippedStep] = Field(default_factory=list)

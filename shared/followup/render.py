@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
-
 from followup.models import FollowUpKind, Interviewer, InterviewRequest, PlannedFollowUp
 
 if TYPE_CHECKING:
+    from jinja2 import Environment, Template
+
     from followup.custom_templates import TemplateSet
+
+# Jinja2 is imported where an environment is built (the first render), not at import: modules that import this one
+# for its constants and helpers do not pay for it, and the sender pays it at its first render, not in its init.
 
 SUBJECT_MAX = 70
 LINKEDIN_NOTE_MAX = 300  # LinkedIn's limit for a connection-request note
@@ -215,6 +218,8 @@ def render_follow_up(
 @functools.cache
 def _environment() -> Environment:
     # Built on first use, not at import: cold starts that never render (planner, feedback) skip the cost.
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
     environment = Environment(
         loader=PackageLoader("followup", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False, default=False),
@@ -227,6 +232,8 @@ def configure_environment(environment: Environment) -> Environment:
 
     Shared with the sandboxed environment of custom templates, so a template renders the same in both.
     """
+    from jinja2 import StrictUndefined
+
     environment.undefined = StrictUndefined
     environment.autoescape = _autoescape()
     environment.trim_blocks = True
@@ -246,6 +253,8 @@ def subject_line(rendered: str) -> str:
 
 def _autoescape() -> Callable[[str | None], bool]:
     # On for the HTML layout only: the text templates write plain text, which the layout escapes.
+    from jinja2 import select_autoescape
+
     return select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False, default=False)
 
 

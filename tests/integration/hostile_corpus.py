@@ -555,8 +555,8 @@ ROUTES: list[HostileCase] = [
     HostileCase(
         id=f"route-{label}",
         category="route",
-        status=404,
-        code="not_found",
+        status=405 if label.startswith("wrong-method") else 404,
+        code="method_not_allowed" if label.startswith("wrong-method") else "not_found",
         method=method,
         path=path,
         body=body,

@@ -130,6 +130,20 @@ def test_virtual_queue_hides_received_messages_and_redrives_after_max_receives()
     assert queue.next_visible_at() is None
 
 
+def test_virtual_queue_honours_visibility_changes_for_the_latest_receive_only() -> None:
+    queue = VirtualQueue(visibility_timeout_s=180, max_receive_count=10)
+    queue.send("a")
+    first = queue.receive(0, 10)[0]
+    stale = VirtualQueue.receipt_handle(first)
+    assert queue.change_visibility(stale, now=1, timeout_s=5)  # the handler's back-off: back after 5 s, not 180
+    assert queue.receive(5.9, 10) == []
+    second = queue.receive(6, 10)[0]
+    assert not queue.change_visibility(stale, now=7, timeout_s=0)  # an old receipt handle changes nothing
+    assert queue.change_visibility(VirtualQueue.receipt_handle(second), now=7, timeout_s=10)
+    assert queue.next_visible_at() == 17
+    assert queue.visibility_changes == 2
+
+
 def test_importtime_lines_know_their_importing_parent() -> None:
     stderr = "\n".join(
         [
