@@ -92,28 +92,10 @@ def waits_not_slept() -> Iterator[None]:
 def fresh_cloud(at: datetime = SUBMITTED_AT) -> Iterator[Any]:
     """A LocalCloud on a fresh in-process moto, its clock frozen at `at`; handler caches reset around it; the
     sender's pacing waits counted in PACER_WAITS instead of slept (see `waits_not_slept`)."""
-    import boto3
-    from moto import mock_aws
+    from followup_local.cloud import in_process_cloud
 
-    from followup import clock as followup_clock
-    from followup_local.cloud import LocalCloud, VirtualClock
-    from followup_local.functions import reset_handler_caches
-    from followup_local.provision import provision
-    from followup_local.template import load_template
-
-    with mock_aws(), waits_not_slept():
-        reset_handler_caches()
-        session = boto3.session.Session(region_name="us-east-1")
-        template = load_template()
-        provisioned = provision(session, template=template)
-        clock = VirtualClock()
-        clock.freeze(at)
-        previous = followup_clock.get_clock()
-        try:
-            yield LocalCloud(session, provisioned, template, clock)
-        finally:
-            followup_clock.set_clock(previous)
-            reset_handler_caches()
+    with waits_not_slept(), in_process_cloud(at) as cloud:
+        yield cloud
 
 
 def handler_clients() -> dict[str, Any]:

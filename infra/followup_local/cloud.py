@@ -21,7 +21,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -542,3 +542,32 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, interval: f
             return True
         time.sleep(interval)
     return predicate()
+
+
+@contextlib.contextmanager
+def in_process_cloud(at: datetime, *, parameters: Mapping[str, str] | None = None) -> Iterator[LocalCloud]:
+    """The whole pipeline on in-process moto (`mock_aws`), provisioned from template.yaml, clock frozen at `at`.
+
+    Used by the integration tests and the benchmark; handler caches are reset on the way in and out, so each
+    deployment starts cold.
+    """
+    import boto3
+    from moto import mock_aws
+
+    from followup_local.functions import reset_handler_caches
+    from followup_local.provision import provision
+    from followup_local.template import load_template
+
+    with mock_aws():
+        reset_handler_caches()
+        session = boto3.session.Session(region_name="us-east-1")
+        template = load_template()
+        provisioned = provision(session, template=template, parameters=dict(parameters or {}))
+        clock = VirtualClock()
+        clock.freeze(at)
+        previous = followup_clock.get_clock()
+        try:
+            yield LocalCloud(session, provisioned, template, clock)
+        finally:
+            followup_clock.set_clock(previous)
+            reset_handler_caches()

@@ -14,18 +14,12 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from followup import auth as followup_auth
 from followup import aws
-from followup import clock as followup_clock
 from followup.auth import sign
-from followup_local.cloud import LocalCloud, VirtualClock
-from followup_local.functions import reset_handler_caches
-from followup_local.provision import provision
-from followup_local.template import load_template
+from followup_local.cloud import LocalCloud, in_process_cloud
 from tests.conftest import load_example
 from tests.integration.conftest import SUBMITTED_AT
 
@@ -67,19 +61,8 @@ class Writes:
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[LocalCloud]:
     """One deployment for this module (overrides the function-scoped one): every check here compares before/after."""
-    with mock_aws():
-        reset_handler_caches()
-        session = boto3.session.Session(region_name="us-east-1")
-        template = load_template()
-        provisioned = provision(session, template=template)
-        clock = VirtualClock()
-        clock.freeze(SUBMITTED_AT)
-        previous = followup_clock.get_clock()
-        try:
-            yield LocalCloud(session, provisioned, template, clock)
-        finally:
-            followup_clock.set_clock(previous)
-            reset_handler_caches()
+    with in_process_cloud(SUBMITTED_AT) as deployed:
+        yield deployed
 
 
 @pytest.fixture(scope="module")

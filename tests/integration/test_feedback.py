@@ -10,19 +10,13 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from followup import aws as followup_aws
-from followup import clock as followup_clock
 from followup import feedback
 from followup.adapters.suppression import is_suppressed
 from followup.reply_address import reply_address
-from followup_local.cloud import LocalCloud, VirtualClock
-from followup_local.functions import reset_handler_caches
-from followup_local.provision import provision
-from followup_local.template import load_template
+from followup_local.cloud import LocalCloud, in_process_cloud
 from tests.conftest import load_event, load_example
 from tests.integration.conftest import SUBMITTED_AT
 
@@ -44,19 +38,8 @@ def _cold_feedback_function() -> Iterator[None]:
 @pytest.fixture
 def inbound_cloud() -> Iterator[LocalCloud]:
     """The cloud with replies on: InboundDomain set, so the template's inbound bucket exists."""
-    with mock_aws():
-        reset_handler_caches()
-        session = boto3.session.Session(region_name="us-east-1")
-        template = load_template()
-        provisioned = provision(session, template=template, parameters={"InboundDomain": INBOUND_DOMAIN})
-        clock = VirtualClock()
-        clock.freeze(SUBMITTED_AT)
-        previous = followup_clock.get_clock()
-        try:
-            yield LocalCloud(session, provisioned, template, clock)
-        finally:
-            followup_clock.set_clock(previous)
-            reset_handler_caches()
+    with in_process_cloud(SUBMITTED_AT, parameters={"InboundDomain": INBOUND_DOMAIN}) as deployed:
+        yield deployed
 
 
 @pytest.fixture

@@ -9,16 +9,10 @@ from dataclasses import dataclass
 from email.utils import getaddresses
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from followup import aws
-from followup import clock as followup_clock
-from followup_local.cloud import LocalCloud, VirtualClock, http_event, match_route
-from followup_local.functions import reset_handler_caches
-from followup_local.provision import provision
-from followup_local.template import load_template
+from followup_local.cloud import LocalCloud, http_event, in_process_cloud, match_route
 from tests.integration.conftest import SUBMITTED_AT
 from tests.integration.hostile_corpus import (
     BASE,
@@ -86,19 +80,8 @@ def _observe(cloud: LocalCloud) -> Observed:
 @pytest.fixture(scope="module")
 def deployment() -> Iterator[Observed]:
     """One moto deployment for the whole corpus: a rejected request leaves it unchanged, so cases can share it."""
-    with mock_aws():
-        reset_handler_caches()
-        session = boto3.session.Session(region_name="us-east-1")
-        template = load_template()
-        provisioned = provision(session, template=template)
-        clock = VirtualClock()
-        clock.freeze(SUBMITTED_AT)
-        previous = followup_clock.get_clock()
-        try:
-            yield _observe(LocalCloud(session, provisioned, template, clock))
-        finally:
-            followup_clock.set_clock(previous)
-            reset_handler_caches()
+    with in_process_cloud(SUBMITTED_AT) as deployed:
+        yield _observe(deployed)
 
 
 def _headers(cloud: LocalCloud, case: HostileCase) -> dict[str, str]:
