@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from followup.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp
 from followup.render import (
+    _MONTHS,
     SUBJECT_MAX,
     WORD_LIMITS,
     RenderedMessage,
@@ -105,20 +106,6 @@ _TAG = re.compile(r"<[^>]*>")
 _ANCHOR = re.compile(r'<a\s[^>]*href="([^"]*)"[^>]*>(.*?)</a>', re.S | re.I)
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S | re.I)
 _BLOCK_TAGS = re.compile(r"<(?:br|/p|p)\b[^>]*>", re.I)
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True)
