@@ -103,12 +103,15 @@ Line = Annotated[
 ShortLine = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), AfterValidator(_single_line)
 ]
+
+
+# Free text that may span lines: Windows line breaks normalised, other control characters refused.
+_Newlines = BeforeValidator(lambda v: _normalise_newlines(v) if isinstance(v, str) else v)
 Text = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=1000),
-    BeforeValidator(lambda v: _normalise_newlines(v) if isinstance(v, str) else v),
-    AfterValidator(_no_control_chars),
+    str, StringConstraints(strip_whitespace=True, max_length=1000), _Newlines, AfterValidator(_no_control_chars)
 ]
+Signature = Annotated[str, StringConstraints(max_length=500), _Newlines, AfterValidator(_no_control_chars)]
+MailingAddress = Annotated[str, StringConstraints(max_length=300), _Newlines, AfterValidator(_no_control_chars)]
 Topic = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_single_line)
 ]
@@ -139,15 +142,7 @@ class Candidate(_Strict):
     name: ShortLine
     email: Email
     timezone: Timezone | None = Field(default=None, description="IANA timezone; defaults to the company's")
-    signature: (
-        Annotated[
-            str,
-            StringConstraints(max_length=500),
-            BeforeValidator(lambda v: _normalise_newlines(v) if isinstance(v, str) else v),
-            AfterValidator(_no_control_chars),
-        ]
-        | None
-    ) = None
+    signature: Signature | None = None
 
 
 class Company(_Strict):
@@ -185,15 +180,7 @@ class Interviewer(_Strict):
     timezone: Timezone | None = Field(default=None, description="IANA timezone; defaults to the company's")
     topics: Annotated[list[Topic], Field(max_length=10)] = Field(default_factory=list)
     linkedin_url: HttpUrl | None = None
-    mailing_address: (
-        Annotated[
-            str,
-            StringConstraints(max_length=300),
-            BeforeValidator(lambda v: _normalise_newlines(v) if isinstance(v, str) else v),
-            AfterValidator(_no_control_chars),
-        ]
-        | None
-    ) = None
+    mailing_address: MailingAddress | None = None
 
 
 class Highlights(_Strict):

@@ -234,26 +234,10 @@ class FollowUpSender:
             held = hard_failure_reason(lint_message(request, record.planned(), message))
         except Exception as exc:  # a stored interview that no longer renders must not block the queue
             logger.exception("render failed", extra=log)
-            self._table.mark_failed(
-                interview_id,
-                follow_up_id,
-                from_statuses=["sending"],
-                reason=f"could not render: {type(exc).__name__}",
-                now=now,
-                expires_at=_expires_at(record),
-            )
-            return SendOutcome.FAILED
+            return self._fail_claimed(record, f"could not render: {type(exc).__name__}", now)
         if held:
-            self._table.mark_failed(
-                interview_id,
-                follow_up_id,
-                from_statuses=["sending"],
-                reason=f"held by the message linter: {held}",
-                now=now,
-                expires_at=_expires_at(record),
-            )
             logger.error("message held by the linter", extra={**log, "reason": held})
-            return SendOutcome.FAILED
+            return self._fail_claimed(record, f"held by the message linter: {held}", now)
         try:
             message_id = self._mailer.send(email)
         except SendThrottled:
@@ -261,16 +245,8 @@ class FollowUpSender:
             logger.warning("SES throttled; record returns to the queue", extra=log)
             raise
         except SendRejected as exc:
-            self._table.mark_failed(
-                interview_id,
-                follow_up_id,
-                from_statuses=["sending"],
-                reason=f"SES rejected the message: {exc}",
-                now=now,
-                expires_at=_expires_at(record),
-            )
             logger.error("SES rejected the message", extra={**log, "code": str(exc)})
-            return SendOutcome.FAILED
+            return self._fail_claimed(record, f"SES rejected the message: {exc}", now)
         if draft:
             self._table.await_approval(record, hold_until=hold_until, now=clock.now())
             logger.info("draft sent for approval", extra={**log, "kind": record.kind})
@@ -284,6 +260,18 @@ class FollowUpSender:
         )
         logger.info("sent", extra={**log, "kind": record.kind, "message_id": message_id})
         return SendOutcome.SENT
+
+    def _fail_claimed(self, record: FollowUpRecord, reason: str, now: datetime) -> SendOutcome:
+        """A claimed follow-up that must not go out: `sending → failed` with the reason and a timeline entry."""
+        self._table.mark_failed(
+            record.interview_id,
+            record.follow_up_id,
+            from_statuses=["sending"],
+            reason=reason,
+            now=now,
+            expires_at=_expires_at(record),
+        )
+        return SendOutcome.FAILED
 
     def _expire_review(self, interview_id: str, follow_up_id: str) -> SendOutcome:
         """The hold ran out with no approval: the message is not sent, and the candidate is told so."""

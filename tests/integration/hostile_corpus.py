@@ -2,8 +2,7 @@
 
 Each case starts from the contract's sample interview (examples/interview.json) and breaks one thing, or sends raw
 bytes. `test_hostile_input.py` sends every case through ApiFunction on moto and checks the status, the error shape,
-that no 5xx escapes and that nothing was written anywhere. A case whose `bug` is set is a known defect: the test
-expects it to fail (strict xfail) until the fix described there lands.
+that no 5xx escapes and that nothing was written anywhere.
 """
 
 from __future__ import annotations
@@ -41,7 +40,6 @@ class HostileCase:
     event_patch: Mapping[str, Any] | None = None  # keys replaced in the API Gateway event after it is built
     direct: bool = False  # invoke ApiFunction with the event even when no template route matches
     also: tuple[int, ...] = ()  # other acceptable statuses (code and field are then not checked)
-    bug: str | None = None  # a known defect (the exact fix is in the report); the case is a strict xfail
 
     def request_body(self) -> bytes:
         if self.body is not None:
