@@ -4,14 +4,14 @@ with MaximumConcurrency pollers, against a simulated SES that refuses above its 
 How it is made honest and fast enough:
 - The sender is the real handler (functions/sender/app.py, unchanged) on moto's DynamoDB and SES: every claim,
   render, SendEmail, mark-sent, release and back-off runs for real, and so does its pacing: each concurrent sender
-  (one Lambda instance per poller) gets its own `followup.pacing.SendPacer` at the handler's own rate
+  (one Lambda instance per poller) gets its own `followup.core.pacing.SendPacer` at the handler's own rate
   (SES_MAX_SEND_RATE / SENDER_MAX_CONCURRENCY), with only its `monotonic`/`sleep` pointed at virtual time.
   Its follow-up items are clones of what the planner wrote for the reference interview (same size and document,
   renamed, all due in the same minute), written with the emulator's own client.
 - Time is virtual and discrete (no waiting in real time): each of the MaximumConcurrency pollers has its own
   virtual clock; the poller that is furthest behind takes the next batch. While a handler runs, every AWS call
   advances that poller's clock by an in-region latency (bench.prices.ASSUMED_CALL_LATENCY_MS) plus a per-record
-  CPU allowance, the pacer's sleeps advance it too, and the handlers read that clock through followup.clock.
+  CPU allowance, the pacer's sleeps advance it too, and the handlers read that clock through followup.core.clock.
 - The queue follows SQS semantics in virtual time, with the template's figures: a received message is invisible
   for VisibilityTimeout; a record the handler reports failed is *not* deleted and returns when its visibility
   expires, which the handler's own `ChangeMessageVisibility` (its throttle back-off, intercepted by a botocore
@@ -56,7 +56,7 @@ REFUSAL_LATENCY_S = 0.015
 
 
 class VirtualTime:
-    """The clock of the poller that is running now (the handlers read it through followup.clock)."""
+    """The clock of the poller that is running now (the handlers read it through followup.core.clock)."""
 
     def __init__(self, start: datetime) -> None:
         self.start = start
@@ -228,7 +228,7 @@ def _statuses(cloud: Any, prefix: str) -> Counter[str]:
 @contextlib.contextmanager
 def _virtual_time_for_handlers(time: VirtualTime, clients: dict[str, Any]) -> Iterator[None]:
     """Install the virtual clock and make every AWS call take its in-region latency in virtual time."""
-    from followup import clock as followup_clock
+    from followup.core import clock as followup_clock
 
     def advance(event_name: str, **_: Any) -> None:
         service = event_name.split(".")[1]
@@ -276,7 +276,7 @@ def _queue_visibility(sqs: Any, queue: VirtualQueue, time: VirtualTime) -> Itera
 
 def _virtual_pacers(time: VirtualTime, rate: float, concurrency: int, paced: bool) -> list[Any]:
     """One real SendPacer per concurrent sender (each Lambda instance has its own), on virtual time."""
-    from followup.pacing import SendPacer
+    from followup.core.pacing import SendPacer
 
     def sleep(seconds: float) -> None:
         time.seconds += max(0.0, seconds)
@@ -293,7 +293,7 @@ def run_burst(
     pacer out of the real sender (the comparison: what the queue's concurrency cap and back-off do alone)."""
     import time as real_time
 
-    from followup import sender_handler
+    from followup.sender import handler as sender_handler
 
     started = real_time.perf_counter()
     random.seed(seed)  # the handler's back-off jitter, reproducible

@@ -1,7 +1,7 @@
 """In-process moto harness shared by the end-to-end, call-count and burst measurements.
 
 - `fresh_cloud`: the template provisioned into `mock_aws` and a `LocalCloud` around the unchanged handlers.
-- `CallRecorder`: every call the handlers' own clients make (`followup.aws.client`), by botocore event hooks,
+- `CallRecorder`: every call the handlers' own clients make (`followup.core.aws.client`), by botocore event hooks,
   with its parameters, parsed answer and time; the emulator's clients are other objects and are not counted.
 - `HandlerTimer`: wall time inside each handler invocation, the AWS-call time inside it, and the bytes the
   handler wrote to stdout (logs and EMF metrics: what CloudWatch Logs would ingest).
@@ -40,7 +40,7 @@ def use_fake_aws_environment() -> None:
             "AWS_EC2_METADATA_DISABLED": "true",
             "POWERTOOLS_TRACE_DISABLED": "true",
             # As on Lambda, where they are set before any import: child loggers take their name from the service,
-            # and Metrics() reads its namespace once, when followup.observability is first imported.
+            # and Metrics() reads its namespace once, when followup.core.observability is first imported.
             "POWERTOOLS_SERVICE_NAME": "followup",
             "POWERTOOLS_METRICS_NAMESPACE": "InterviewFollowup",
         }
@@ -67,7 +67,8 @@ def waits_not_slept() -> Iterator[None]:
     does not pace). The pacer's clock is real time plus what it has "slept", so it paces exactly as it would."""
     import time as real_time
 
-    from followup import pacing, sender_handler
+    from followup.core import pacing
+    from followup.sender import handler as sender_handler
 
     real = sender_handler.SendPacer
 
@@ -100,7 +101,7 @@ def fresh_cloud(at: datetime = SUBMITTED_AT) -> Iterator[Any]:
 
 def handler_clients() -> dict[str, Any]:
     """The cached clients the handlers use (created now if they do not exist yet)."""
-    from followup import aws
+    from followup.core import aws
 
     return {service: aws.client(service) for service in HANDLER_SERVICES}
 

@@ -4,8 +4,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from followup.feedback import handle_feedback_event
-from followup.observability import logger, metrics
+from followup.core.observability import logger, metrics
+from followup.feedback.handler import handle_feedback_event
 
 # The SES MessageId of either shape: a sending event on the bus, or a receipt rule's Lambda action.
 CORRELATION_ID_PATH = "detail.mail.messageId || Records[0].ses.mail.messageId"

@@ -4,8 +4,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from followup.observability import logger
-from followup.planner_handler import handle_bus_event
+from followup.core.observability import logger
+from followup.planner.handler import handle_bus_event
 
 
 # The event is read as the plain EventBridge envelope: Powertools' data classes package imports every event

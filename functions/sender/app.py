@@ -4,8 +4,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from followup.observability import logger, metrics
-from followup.sender_handler import process_send_batch
+from followup.core.observability import logger, metrics
+from followup.sender.handler import process_send_batch
 
 
 @logger.inject_lambda_context

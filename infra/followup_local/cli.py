@@ -189,10 +189,10 @@ def command_invoke(args: argparse.Namespace) -> int:
 def command_preview(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from followup import clock
-    from followup.cadence import plan_follow_ups
-    from followup.models import InterviewRequest
-    from followup.views import preview_interview
+    from followup.api.views import preview_interview
+    from followup.core import clock
+    from followup.domain.cadence import plan_follow_ups
+    from followup.domain.models import InterviewRequest
 
     document = _load_json_file(Path(args.interview))
     try:
@@ -241,7 +241,7 @@ def command_preview(args: argparse.Namespace) -> int:
 
 
 def command_submit(args: argparse.Namespace) -> int:
-    from followup.auth import sign
+    from followup.api.auth import sign
 
     path = Path(args.interview)
     _load_json_file(path)  # a clear error for a missing or malformed file before anything is sent

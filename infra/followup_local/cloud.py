@@ -28,8 +28,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
-from followup import aws as followup_aws
-from followup import clock as followup_clock
+from followup.core import aws as followup_aws
+from followup.core import clock as followup_clock
 from followup_local.functions import FunctionRuntime
 from followup_local.provision import Provisioned
 from followup_local.template import SamTemplate
@@ -288,7 +288,7 @@ class LocalCloud:
         self.dead_letters: list[dict[str, Any]] = []
         followup_clock.set_clock(clock)
         self._setup_routing()
-        # The handlers' own sesv2 client (one per process, cached by followup.aws): capture what they send.
+        # The handlers' own sesv2 client (one per process, cached by followup.core.aws): capture what they send.
         for function_id in template.function_ids():
             self.runtime._apply_environment(function_id)
         self.outbox.attach(followup_aws.client("sesv2"))

@@ -95,7 +95,11 @@ def _import_file(module_name: str, path: str) -> ModuleType:
 
 def reset_handler_caches() -> None:
     """Forget the handlers' warm state (clients, settings): a fresh 'cold start' in this process."""
-    from followup import aws, feedback, http_api, planner_handler, sender_handler
+    from followup.api import app as http_api
+    from followup.core import aws
+    from followup.feedback import handler as feedback
+    from followup.planner import handler as planner_handler
+    from followup.sender import handler as sender_handler
 
     aws.reset_clients()
     feedback.reset_services()

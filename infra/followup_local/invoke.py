@@ -83,7 +83,7 @@ def substitute_placeholders(event: Any, secrets: dict[str, str]) -> Any:
 
 def sign_placeholder(event: Any, webhook_secret: str, now: int) -> Any:
     """An API event whose signature header is the placeholder gets a real signature of its own body."""
-    from followup.auth import sign
+    from followup.api.auth import sign
 
     if not isinstance(event, dict) or not isinstance(event.get("headers"), dict):
         return event
@@ -128,7 +128,7 @@ def planner_events(folder: Path) -> dict[str, Path]:
 @contextlib.contextmanager
 def _isolated_process_state() -> Iterator[None]:
     """The handlers and LocalCloud change os.environ and the global clock: put both back afterwards."""
-    from followup import clock as followup_clock
+    from followup.core import clock as followup_clock
     from followup_local.functions import reset_handler_caches
 
     saved_environment = dict(os.environ)
@@ -161,7 +161,7 @@ def _isolated_process_state() -> Iterator[None]:
 @contextlib.contextmanager
 def _function_logs_to(stream: TextIO, level: str | None) -> Iterator[None]:
     """The functions' Powertools logs go to `stream` (stdout carries only the result), then back where they were."""
-    from followup.observability import logger as function_logger
+    from followup.core.observability import logger as function_logger
 
     target = logging.getLogger(function_logger.name)
     handlers = [handler for handler in target.handlers if isinstance(handler, logging.StreamHandler)]

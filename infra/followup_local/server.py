@@ -140,7 +140,7 @@ class LocalStack:
         import boto3
         from moto.server import ThreadedMotoServer
 
-        from followup import clock as followup_clock
+        from followup.core import clock as followup_clock
         from followup_local.functions import reset_handler_caches
         from followup_local.provision import provision
         from followup_local.template import load_template

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from followup.auth import sign
+from followup.api.auth import sign
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOCK_START = "2026-11-24T21:00:00Z"

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from followup import auth as followup_auth
-from followup import aws
-from followup.auth import sign
+from followup.api import auth as followup_auth
+from followup.api.auth import sign
+from followup.core import aws
 from followup_local.cloud import LocalCloud, in_process_cloud
 from tests.conftest import load_example
 from tests.integration.conftest import SUBMITTED_AT
@@ -255,7 +255,7 @@ def test_auth_module_never_compares_values_with_equality() -> None:
 @pytest.fixture
 def captured_logs(capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], str]]:
     """Everything written during the test: stdout/stderr, the service logger's formatted lines, and std logging."""
-    from followup.observability import logger as service_logger
+    from followup.core.observability import logger as service_logger
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

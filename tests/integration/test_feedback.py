@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from followup import aws as followup_aws
-from followup import feedback
 from followup.adapters.suppression import is_suppressed
-from followup.reply_address import reply_address
+from followup.core import aws as followup_aws
+from followup.core.reply_address import reply_address
+from followup.feedback import handler as feedback
 from followup_local.cloud import LocalCloud, in_process_cloud
 from tests.conftest import load_event, load_example
 from tests.integration.conftest import SUBMITTED_AT

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from followup import aws
+from followup.core import aws
 from followup_local.cloud import LocalCloud, http_event, in_process_cloud, match_route
 from tests.integration.conftest import SUBMITTED_AT
 from tests.integration.hostile_corpus import (

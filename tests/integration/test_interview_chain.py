@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from followup.auth import sign
+from followup.api.auth import sign
 from followup_local.cloud import LocalCloud, parse_at_expression
 from tests.conftest import load_example
 
@@ -187,7 +187,7 @@ def test_redelivered_submission_event_plans_once(cloud: LocalCloud) -> None:
     def capture(params: dict, **_: object) -> None:
         captured.extend(params["Entries"])
 
-    from followup import aws
+    from followup.core import aws
 
     aws.client("events").meta.events.register("before-parameter-build.events.PutEvents", capture)
     accepted = _submit(cloud, payload)
@@ -220,7 +220,7 @@ def test_redelivered_submission_event_plans_once(cloud: LocalCloud) -> None:
 def test_throttled_send_is_retried_and_sent_once(cloud: LocalCloud) -> None:
     from botocore.exceptions import ClientError
 
-    from followup import aws
+    from followup.core import aws
 
     # Given SES refuses the first two sends for rate
     refusals = {"left": 2}
@@ -248,8 +248,8 @@ def test_throttled_send_is_retried_and_sent_once(cloud: LocalCloud) -> None:
 
 
 def test_crash_after_send_before_mark_sent_is_failed_and_never_resent(cloud: LocalCloud) -> None:
-    from followup import aws
     from followup.adapters import dynamodb
+    from followup.core import aws
 
     # Given the sender process dies right after SES accepted the thank-you
     accepted = _submit(cloud, load_example("interview.json"))

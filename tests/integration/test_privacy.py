@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from followup.redaction import RedactingFormatter, redact
+from followup.core.redaction import RedactingFormatter, redact
 from followup_local.cloud import LocalCloud
 from tests.conftest import load_example
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from followup import aws
+from followup.core import aws
 from followup_local.cloud import LocalCloud, http_event
 from tests.conftest import load_example
 from tests.integration.faults import inject, seeded

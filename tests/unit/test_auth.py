@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from followup.auth import (
+from followup.api.auth import (
     SIGNATURE_TOLERANCE_SECONDS,
     AuthenticationError,
     authenticate,

@@ -150,11 +150,11 @@ def test_importtime_lines_know_their_importing_parent() -> None:
             "import time: self [us] | cumulative | imported package",
             "import time:       100 |        100 |     jinja2.utils",
             "import time:       200 |        300 |   jinja2",
-            "import time:        50 |        350 | followup.render",
+            "import time:        50 |        350 | followup.messages.render",
         ]
     )
     lines = {line.module: line for line in parse_importtime(stderr)}
     assert lines["jinja2.utils"].parent == "jinja2"
-    assert lines["jinja2"].parent == "followup.render"
-    assert lines["followup.render"].parent is None
+    assert lines["jinja2"].parent == "followup.messages.render"
+    assert lines["followup.messages.render"].parent is None
     assert lines["jinja2"].cumulative_us == 300

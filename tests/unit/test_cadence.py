@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from followup.cadence import (
+from followup.domain.cadence import (
     DEFAULT_POLICY,
     CadencePolicy,
     business_days_after,
@@ -26,7 +26,7 @@ from followup.cadence import (
     plan_follow_ups,
     thank_you_due_at,
 )
-from followup.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp
+from followup.domain.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "interview.json"
 NY, LONDON = "America/New_York", "Europe/London"

@@ -1,6 +1,6 @@
 import holidays
 
-from followup.countries import HOLIDAY_COUNTRIES
+from followup.domain.countries import HOLIDAY_COUNTRIES
 
 
 def test_the_literal_country_list_matches_the_installed_holidays_package() -> None:

@@ -10,7 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from followup.custom_templates import (
+from followup.domain.models import FollowUpKind, InterviewRequest
+from followup.messages.custom_templates import (
     S3TemplateSource,
     TemplateLoadError,
     TemplateSet,
@@ -18,9 +19,8 @@ from followup.custom_templates import (
     sample_follow_ups,
     sample_interview,
 )
-from followup.lint import lint_message
-from followup.models import FollowUpKind, InterviewRequest
-from followup.render import TEMPLATE_VARIABLES, render_follow_up
+from followup.messages.lint import lint_message
+from followup.messages.render import TEMPLATE_VARIABLES, render_follow_up
 
 ROOT = Path(__file__).resolve().parents[2]
 

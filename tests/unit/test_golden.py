@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from followup.lint import lint_message, lint_panel
-from followup.models import FollowUpKind, InterviewRequest, PlannedFollowUp
-from followup.render import RenderedMessage, render_follow_up
+from followup.domain.models import FollowUpKind, InterviewRequest, PlannedFollowUp
+from followup.messages.lint import lint_message, lint_panel
+from followup.messages.render import RenderedMessage, render_follow_up
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 CASES: list[dict[str, Any]] = json.loads((GOLDEN / "cases.json").read_text())

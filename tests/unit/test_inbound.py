@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from followup.inbound import MalformedMailError, ReplyKind, find_return_date, new_text, parse_mail
-from followup.reply_address import parse_reply_address, reply_address
+from followup.core.reply_address import parse_reply_address, reply_address
+from followup.feedback.inbound import MalformedMailError, ReplyKind, find_return_date, new_text, parse_mail
 
 SES_ID = "0100019ab6f2c4d8-5e3a7b1c-9d2e-4f60-8a1b-3c4d5e6f7a8b-000000"
 RECEIVED = date(2026, 11, 25)

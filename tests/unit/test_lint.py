@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from followup.cadence import plan_follow_ups
-from followup.lint import (
+from followup.domain.cadence import plan_follow_ups
+from followup.domain.models import FollowUpKind, InterviewRequest, PlannedFollowUp
+from followup.messages.lint import (
     PANEL_SIMILARITY_MAX,
     RULES,
     Finding,
@@ -23,8 +24,7 @@ from followup.lint import (
     lint_plan,
     panel_similarity,
 )
-from followup.models import FollowUpKind, InterviewRequest, PlannedFollowUp
-from followup.render import RenderedMessage, render_follow_up
+from followup.messages.render import RenderedMessage, render_follow_up
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TONES = ("formal", "warm", "concise")

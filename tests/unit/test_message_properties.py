@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from followup.custom_templates import sample_follow_ups
-from followup.lint import lint_message
-from followup.models import InterviewRequest
-from followup.render import SUBJECT_MAX, render_follow_up
+from followup.domain.models import InterviewRequest
+from followup.messages.custom_templates import sample_follow_ups
+from followup.messages.lint import lint_message
+from followup.messages.render import SUBJECT_MAX, render_follow_up
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

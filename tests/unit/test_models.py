@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from followup.models import InterviewRequest
+from followup.domain.models import InterviewRequest
 from tests.conftest import load_example
 
 SAMPLE: dict[str, Any] = load_example("interview.json")

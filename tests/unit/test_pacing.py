@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from followup.pacing import SendPacer, share_of_rate
-from followup.sender_handler import retry_delay_seconds
+from followup.core.pacing import SendPacer, share_of_rate
+from followup.sender.handler import retry_delay_seconds
 
 
 class FakeTime:

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from followup.models import FollowUpKind, InterviewRequest, PlannedFollowUp
-from followup.render import SUBJECT_MAX, RenderedMessage, _environment, render_follow_up, word_count
+from followup.domain.models import FollowUpKind, InterviewRequest, PlannedFollowUp
+from followup.messages.render import SUBJECT_MAX, RenderedMessage, _environment, render_follow_up, word_count
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TONES = ("formal", "warm", "concise")
@@ -557,7 +557,7 @@ def test_environment_is_built_once_with_autoescape_only_for_html() -> None:
 
 
 def test_importing_render_does_not_load_boto3_or_holidays() -> None:
-    code = "import sys, followup.render; print(sorted({'boto3', 'holidays'} & set(sys.modules)))"
+    code = "import sys, followup.messages.render; print(sorted({'boto3', 'holidays'} & set(sys.modules)))"
 
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 

@@ -11,7 +11,7 @@ import pytest
 from moto.events.models import EventPattern
 from pydantic import ValidationError
 
-from followup.ses_events import (
+from followup.feedback.ses_events import (
     DETAIL_TYPES,
     BounceRecord,
     ComplaintRecord,

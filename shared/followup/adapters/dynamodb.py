@@ -16,7 +16,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from followup.models import FollowUpKind, FollowUpStatus, PlannedFollowUp
+from followup.domain.models import FollowUpKind, FollowUpStatus, PlannedFollowUp
 
 INTERVIEW_SK = "#INTERVIEW"
 FOLLOW_UP_PREFIX = "FU#"

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from followup.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp, SkippedStep
+from followup.domain.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp, SkippedStep
 
 __all__ = [
     "DEFAULT_POLICY",

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from followup import clock
 from followup.adapters.events import EventPublisher
-from followup.cadence import plan_follow_ups
-from followup.lifecycle import INTERVIEW_SUBMITTED
-from followup.lint import Finding, lint_plan
-from followup.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp
+from followup.core import clock
+from followup.domain.cadence import plan_follow_ups
+from followup.domain.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp
+from followup.messages.lint import Finding, lint_plan
+from followup.workflow.lifecycle import INTERVIEW_SUBMITTED
 
 
 def new_interview_id(at: datetime) -> str:

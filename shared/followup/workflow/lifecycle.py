@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
 from followup.adapters.dynamodb import FollowUpRecord, FollowUpTable, InterviewBundle, TimelineEntry
 from followup.adapters.events import EventPublisher
-from followup.models import FollowUpKind, FollowUpStatus, InterviewRequest, PlannedFollowUp, PlausibleDate
+from followup.domain.models import FollowUpKind, FollowUpStatus, InterviewRequest, PlannedFollowUp, PlausibleDate
 
 INTERVIEW_SUBMITTED = "InterviewSubmitted"
 INTERVIEW_OUTCOME_RECORDED = "InterviewOutcomeRecorded"
@@ -149,7 +149,7 @@ def change_decision_date(
     now: datetime,
 ) -> dict[str, Any]:
     """Store the new decision date and hand the re-planned check-in/final to the planner."""
-    from followup.cadence import plan_check_ins
+    from followup.domain.cadence import plan_check_ins
 
     interview_id = bundle.interview["interview_id"]
     document = dict(bundle.interview["document"])

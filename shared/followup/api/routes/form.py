@@ -23,11 +23,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import ValidationError
 
-from followup import clock
+from followup.core import clock
 
 if TYPE_CHECKING:
     from jinja2 import Environment
-from followup.models import InterviewRequest
+from followup.domain.models import InterviewRequest
 
 router = APIGatewayHttpRouter()
 
@@ -65,7 +65,7 @@ def _environment() -> Environment:
 
     # Its own environment, apart from the message templates: everything autoescaped, nothing undefined passes.
     environment = Environment(
-        loader=PackageLoader("followup", "templates/web"),
+        loader=PackageLoader("followup.api", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -163,7 +163,7 @@ def _message_page(status: int, title: str, message: str) -> Response:
 
 
 def _form_key() -> str:
-    from followup.http_api import dependencies
+    from followup.api.app import dependencies
 
     deps = dependencies()
     return deps.secrets.get(deps.settings.form_key_parameter)
@@ -395,7 +395,7 @@ def _form_page(state: FormState, key: str, status: int = 200, preview: dict[str,
 
 
 def _preview_context(request: InterviewRequest) -> dict[str, Any]:
-    from followup.views import preview_interview
+    from followup.api.views import preview_interview
 
     result = preview_interview(request, clock.now())
     candidate_zone = request.candidate_timezone()
@@ -416,7 +416,7 @@ def _preview_context(request: InterviewRequest) -> dict[str, Any]:
 
 
 def _plan_zones(request: InterviewRequest) -> list[Any]:
-    from followup.cadence import plan_follow_ups
+    from followup.domain.cadence import plan_follow_ups
 
     return list(plan_follow_ups(request, clock.now()).follow_ups)
 
@@ -431,8 +431,8 @@ def show_form():
 
 @router.post("/form", include_in_schema=False)
 def submit_form():
-    from followup.http_api import dependencies
-    from followup.submission import submit_interview
+    from followup.api.app import dependencies
+    from followup.workflow.submission import submit_interview
 
     values = dict(parse_qsl(router.current_event.decoded_body or "", keep_blank_values=True))
     key = values.pop("key", "")
@@ -457,7 +457,7 @@ def submit_form():
 
 @router.get("/form/done/<id>", include_in_schema=False)
 def show_plan(id: str):
-    from followup.http_api import dependencies
+    from followup.api.app import dependencies
 
     key = router.current_event.get_query_string_value("key")
     if not key_is_valid(key):

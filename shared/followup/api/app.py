@@ -24,11 +24,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
-from followup import aws, clock
 from followup.adapters.dynamodb import FollowUpTable, InterviewBundle
 from followup.adapters.events import EventPublisher, PublishError
 from followup.adapters.secrets import SecretStore
-from followup.api_models import (
+from followup.api.auth import AuthenticationError, authenticate
+from followup.api.schemas import (
     ErrorBody,
     ErrorField,
     InterviewView,
@@ -38,10 +38,10 @@ from followup.api_models import (
     SubmissionResponse,
     error_body,
 )
-from followup.auth import AuthenticationError, authenticate
-from followup.config import ApiSettings, load_settings
-from followup.lifecycle import DecisionDateChange, OutcomeRequest
-from followup.models import InterviewRequest
+from followup.core import aws, clock
+from followup.core.config import ApiSettings, load_settings
+from followup.domain.models import InterviewRequest
+from followup.workflow.lifecycle import DecisionDateChange, OutcomeRequest
 
 logger = Logger(child=True)
 
@@ -97,7 +97,7 @@ class ApiDependencies:
 
     @cached_property
     def submit_once(self) -> Callable[..., dict[str, Any]]:
-        from followup.idempotent_submission import build_idempotent_submit
+        from followup.api.idempotency import build_idempotent_submit
 
         return build_idempotent_submit(self)
 
@@ -325,7 +325,7 @@ def _fingerprint(document: dict[str, Any]) -> str:
     },
 )
 def create_interview(interview: Annotated[InterviewRequest, Body()]):
-    from followup.submission import submit_interview
+    from followup.workflow.submission import submit_interview
 
     deps = dependencies()
     key = app.current_event.headers.get("idempotency-key")
@@ -347,7 +347,7 @@ def create_interview(interview: Annotated[InterviewRequest, Body()]):
     },
 )
 def get_interview(id: str):
-    from followup.views import interview_view
+    from followup.api.views import interview_view
 
     if not INTERVIEW_ID_PATTERN.match(id):
         raise ApiError(404, "not_found", "no interview with this id")
@@ -375,7 +375,7 @@ def _load(interview_id: str) -> InterviewBundle:
     },
 )
 def post_outcome(id: str, outcome: Annotated[OutcomeRequest, Body()]):
-    from followup.lifecycle import record_outcome
+    from followup.workflow.lifecycle import record_outcome
 
     deps = dependencies()
     bundle = _load(id)
@@ -391,7 +391,7 @@ def post_outcome(id: str, outcome: Annotated[OutcomeRequest, Body()]):
     },
 )
 def patch_interview(id: str, change: Annotated[DecisionDateChange, Body()]):
-    from followup.lifecycle import change_decision_date
+    from followup.workflow.lifecycle import change_decision_date
 
     deps = dependencies()
     bundle = _load(id)
@@ -404,7 +404,7 @@ def patch_interview(id: str, change: Annotated[DecisionDateChange, Body()]):
     responses={204: {"description": "deleted"}, **_ERRORS},
 )
 def delete_interview(id: str):
-    from followup.lifecycle import delete_interview as remove
+    from followup.workflow.lifecycle import delete_interview as remove
 
     deps = dependencies()
     remove(deps.table, deps.publisher, _load(id))
@@ -412,8 +412,8 @@ def delete_interview(id: str):
 
 
 def _link_page(token: str, act: bool) -> Response:
-    from followup.link_actions import PAGE_HEADERS, confirmation_page, invalid_page, perform, verify
-    from followup.links import InvalidLink
+    from followup.api.link_actions import PAGE_HEADERS, confirmation_page, invalid_page, perform, verify
+    from followup.core.links import InvalidLink
 
     deps = dependencies()
     now = clock.now()
@@ -451,7 +451,7 @@ def post_link(token: str):
     },
 )
 def preview(interview: Annotated[InterviewRequest, Body()]):
-    from followup.views import preview_interview
+    from followup.api.views import preview_interview
 
     return json_response(200, preview_interview(interview, clock.now()))
 
@@ -466,7 +466,7 @@ def openapi_document():
 
 
 def _include_routers() -> None:
-    from followup.web_form import router as form_router
+    from followup.api.routes.form import router as form_router
 
     app.include_router(form_router)
 

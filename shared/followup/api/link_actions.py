@@ -9,7 +9,8 @@ from datetime import datetime
 
 from followup.adapters.dynamodb import FollowUpTable, InterviewBundle, TimelineEntry
 from followup.adapters.events import EventPublisher
-from followup.lifecycle import (
+from followup.core.links import ACTION_LABELS, InvalidLink, LinkAction, LinkClaim, read_token
+from followup.workflow.lifecycle import (
     FOLLOW_UP_APPROVED,
     FOLLOW_UPS_STOPPED,
     OutcomeRequest,
@@ -19,7 +20,6 @@ from followup.lifecycle import (
     record_outcome,
     stop_everything,
 )
-from followup.links import ACTION_LABELS, InvalidLink, LinkAction, LinkClaim, read_token
 
 PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 

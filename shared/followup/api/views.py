@@ -7,11 +7,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from followup.adapters.dynamodb import InterviewBundle
-from followup.cadence import plan_follow_ups
-from followup.lint import findings_json, lint_plan
-from followup.models import InterviewRequest, PlannedFollowUp
-from followup.render import RenderedMessage, render_follow_up
-from followup.submission import iso_utc, plan_warnings
+from followup.domain.cadence import plan_follow_ups
+from followup.domain.models import InterviewRequest, PlannedFollowUp
+from followup.messages.lint import findings_json, lint_plan
+from followup.messages.render import RenderedMessage, render_follow_up
+from followup.workflow.submission import iso_utc, plan_warnings
 
 
 def _local(instant: datetime, timezone: str) -> str:

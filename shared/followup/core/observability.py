@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics
 
-from followup.redaction import RedactingFormatter
+from followup.core.redaction import RedactingFormatter
 
 logger = Logger(logger_formatter=RedactingFormatter())
 metrics = Metrics()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from followup import aws
 from followup.adapters.dynamodb import FollowUpTable
 from followup.adapters.scheduler import FollowUpScheduler, ScheduleTarget
 from followup.adapters.suppression import is_suppressed
-from followup.config import PlannerSettings, load_settings
-from followup.lifecycle import (
+from followup.core import aws
+from followup.core.config import PlannerSettings, load_settings
+from followup.workflow.lifecycle import (
     DECISION_DATE_CHANGED,
     FOLLOW_UP_APPROVED,
     FOLLOW_UPS_RESCHEDULED,
@@ -19,7 +19,7 @@ from followup.lifecycle import (
     INTERVIEW_OUTCOME_RECORDED,
     INTERVIEW_SUBMITTED,
 )
-from followup.planning import Planner
+from followup.workflow.planning import Planner
 
 
 @cache

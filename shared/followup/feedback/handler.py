@@ -31,18 +31,17 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
-from followup import aws, clock
 from followup.adapters.dynamodb import FollowUpRecord, FollowUpTable, InterviewBundle, TimelineEntry
 from followup.adapters.events import EventPublisher
 from followup.adapters.mailbox import InboundMailStore
 from followup.adapters.secrets import SecretStore
 from followup.adapters.suppression import AccountSuppression, SuppressionList, SuppressionReason, is_suppressed
-from followup.config import FeedbackSettings, load_settings
-from followup.lifecycle import FOLLOW_UPS_RESCHEDULED, expires_at, is_nudge, pending, stop_everything
-from followup.models import FollowUpStatus
-from followup.observability import logger, metrics
-from followup.reply_address import parse_reply_address
-from followup.ses_events import (
+from followup.core import aws, clock
+from followup.core.config import FeedbackSettings, load_settings
+from followup.core.observability import logger, metrics
+from followup.core.reply_address import parse_reply_address
+from followup.domain.models import FollowUpStatus
+from followup.feedback.ses_events import (
     CONFIGURATION_SET_TAG,
     BounceRecord,
     ComplaintRecord,
@@ -55,9 +54,10 @@ from followup.ses_events import (
     is_receipt_event,
     is_sending_event,
 )
+from followup.workflow.lifecycle import FOLLOW_UPS_RESCHEDULED, expires_at, is_nudge, pending, stop_everything
 
 if TYPE_CHECKING:
-    from followup.inbound import InboundMail
+    from followup.feedback.inbound import InboundMail
 
 # Imported where used, not at cold start: holidays (cadence) and the MIME parser (inbound) serve only inbound
 # replies, which are rare next to SES's sending events.
@@ -273,7 +273,7 @@ class FeedbackProcessor:
         if raw_mail is None:
             self._count("FeedbackDropped")
             return _dropped("stored message not found", message_id=message.mail.message_id)
-        from followup.inbound import MalformedMailError, ReplyKind, parse_mail
+        from followup.feedback.inbound import MalformedMailError, ReplyKind, parse_mail
 
         try:
             mail = parse_mail(raw_mail)
@@ -327,8 +327,8 @@ class FeedbackProcessor:
         return None
 
     def _postpone(self, bundle: InterviewBundle, mail: InboundMail, now: datetime) -> FeedbackResult:
-        from followup.cadence import business_days_after
-        from followup.inbound import find_return_date
+        from followup.domain.cadence import business_days_after
+        from followup.feedback.inbound import find_return_date
 
         interview_id = str(bundle.interview["interview_id"])
         nudges = sorted(pending(bundle.follow_ups, is_nudge), key=lambda r: (r.due_at, r.follow_up_id))
@@ -396,7 +396,7 @@ def _whose(bundle: InterviewBundle, addresses: set[str]) -> str:
 
 def _wall_time(document: dict[str, Any]) -> time:
     """10:00 local, or the send window's start when a custom window excludes 10:00."""
-    from followup.cadence import DEFAULT_POLICY
+    from followup.domain.cadence import DEFAULT_POLICY
 
     wall = DEFAULT_POLICY.check_in_time
     window = (document.get("preferences") or {}).get("send_window") or {}
@@ -413,7 +413,7 @@ def _moves(
 ) -> list[tuple[FollowUpRecord, datetime]]:
     """The new due time of `first` and, to keep the cadence, of the later nudges to the same person (each at
     least 5 business days after the one before). Only follow-ups that actually move are returned."""
-    from followup.cadence import DEFAULT_POLICY, business_days_after, local_instant
+    from followup.domain.cadence import DEFAULT_POLICY, business_days_after, local_instant
 
     new_due = local_instant(day, wall, first.timezone)
     if new_due <= datetime.fromisoformat(first.due_at.replace("Z", "+00:00")):

@@ -22,15 +22,15 @@ from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
 
-from followup import clock
 from followup.adapters.dynamodb import FollowUpRecord, FollowUpTable
 from followup.adapters.ses import EmailSender, OutgoingEmail, SendRejected, SendThrottled
-from followup.links import DEFAULT_LINK_LIFETIME, LinkAction, LinkClaim, link_url, make_token
-from followup.lint import hard_failure_reason, lint_message
-from followup.models import FollowUpKind, FollowUpStatus, InterviewRequest
-from followup.planning import EXPIRE_REVIEW
-from followup.render import RenderedMessage, render_follow_up
-from followup.reply_address import reply_address
+from followup.core import clock
+from followup.core.links import DEFAULT_LINK_LIFETIME, LinkAction, LinkClaim, link_url, make_token
+from followup.core.reply_address import reply_address
+from followup.domain.models import FollowUpKind, FollowUpStatus, InterviewRequest
+from followup.messages.lint import hard_failure_reason, lint_message
+from followup.messages.render import RenderedMessage, render_follow_up
+from followup.workflow.planning import EXPIRE_REVIEW
 
 logger = Logger(child=True)
 

@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger
 
 from followup.adapters.dynamodb import FollowUpTable, TimelineEntry
 from followup.adapters.scheduler import FollowUpScheduler, schedule_name
-from followup.models import FollowUpKind, FollowUpStatus, InterviewRequest, PlannedFollowUp, SkippedStep
+from followup.domain.models import FollowUpKind, FollowUpStatus, InterviewRequest, PlannedFollowUp, SkippedStep
 
 logger = Logger(child=True)
 

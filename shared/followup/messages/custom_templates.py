@@ -12,7 +12,7 @@ the same paragraphs as the text, so the two parts cannot disagree.
 
 Templates are rendered in Jinja2's `SandboxedEnvironment` with `StrictUndefined` and are validated when loaded:
 syntax (file and line), unknown variables (`jinja2.meta.find_undeclared_variables` against
-`followup.render.TEMPLATE_VARIABLES`), and the message linter on a sample interview (examples/interview.json,
+`followup.messages.render.TEMPLATE_VARIABLES`), and the message linter on a sample interview (examples/interview.json,
 packaged with the layer). Every problem found is reported at once in one `TemplateLoadError`.
 """
 
@@ -32,8 +32,8 @@ from typing import Any, get_args
 from jinja2 import ChoiceLoader, FunctionLoader, PackageLoader, TemplateError, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from followup.models import FollowUpKind, InterviewRequest, PlannedFollowUp, Tone
-from followup.render import TEMPLATE_VARIABLES, configure_environment, render_follow_up, subject_line
+from followup.domain.models import FollowUpKind, InterviewRequest, PlannedFollowUp, Tone
+from followup.messages.render import TEMPLATE_VARIABLES, configure_environment, render_follow_up, subject_line
 
 __all__ = [
     "MAX_TEMPLATE_BYTES",
@@ -229,7 +229,7 @@ def _sandbox(sources: Mapping[str, str]) -> SandboxedEnvironment:
         return sources[name], name, lambda: True
 
     # The source's own files first; the built-ins fill in every kind it does not define.
-    loader = ChoiceLoader([FunctionLoader(load), PackageLoader("followup", "templates")])
+    loader = ChoiceLoader([FunctionLoader(load), PackageLoader("followup.messages", "templates")])
     environment = SandboxedEnvironment(loader=loader)
     configure_environment(environment)
     return environment
@@ -272,7 +272,7 @@ def _line_of(text: str, variable: str) -> int | None:
 
 def sample_interview() -> InterviewRequest:
     """The packaged copy of examples/interview.json that custom templates are validated against."""
-    text = resources.files("followup").joinpath("templates/_sample/interview.json").read_text(encoding="utf-8")
+    text = resources.files("followup.messages").joinpath("templates/_sample/interview.json").read_text(encoding="utf-8")
     return InterviewRequest.model_validate(json.loads(text))
 
 
@@ -334,7 +334,7 @@ def _cases(template_set: TemplateSet) -> Iterator[tuple[str, str]]:
 def _check_on_sample(
     template_set: TemplateSet, sample: InterviewRequest
 ) -> tuple[list[TemplateProblem], list[tuple[str, str]]]:
-    from followup.lint import lint_message, lint_panel  # deferred: lint imports render, as this module does
+    from followup.messages.lint import lint_message, lint_panel  # deferred: lint imports render, as this module does
 
     problems: list[TemplateProblem] = []
     warnings: list[tuple[str, str]] = []

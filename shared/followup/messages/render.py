@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from followup.models import FollowUpKind, Interviewer, InterviewRequest, PlannedFollowUp
+from followup.domain.models import FollowUpKind, Interviewer, InterviewRequest, PlannedFollowUp
 
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
 
-    from followup.custom_templates import TemplateSet
+    from followup.messages.custom_templates import TemplateSet
 
 # Jinja2 is imported where an environment is built (the first render), not at import: modules that import this one
 # for its constants and helpers do not pay for it, and the sender pays it at its first render, not in its init.
@@ -181,7 +181,7 @@ def render_follow_up(
 
     `links` adds an "Actions" block (e.g. {"done": url} for a candidate reminder, or approve/skip/stop for a
     review-mode draft); without it the message carries no action links. Dates are shown in the recipient's
-    timezone (`follow_up.timezone`). `templates` (see `followup.custom_templates`) replaces the built-in body
+    timezone (`follow_up.timezone`). `templates` (see `followup.messages.custom_templates`) replaces the built-in body
     and subject templates it defines; the rest, and the HTML layout, stay built in. Raises `ValueError` for an
     action link that is not http(s).
     """
@@ -221,7 +221,7 @@ def _environment() -> Environment:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     environment = Environment(
-        loader=PackageLoader("followup", "templates"),
+        loader=PackageLoader("followup.messages", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False, default=False),
     )
     return configure_environment(environment)

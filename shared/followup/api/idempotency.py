@@ -16,18 +16,18 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
 
-from followup import aws
-from followup.models import InterviewRequest
-from followup.submission import submit_interview
+from followup.core import aws
+from followup.domain.models import InterviewRequest
+from followup.workflow.submission import submit_interview
 
 if TYPE_CHECKING:
-    from followup.http_api import ApiDependencies
+    from followup.api.app import ApiDependencies
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 
 
 def build_idempotent_submit(deps: ApiDependencies) -> Callable[..., dict[str, Any]]:
-    from followup.http_api import ApiError, wait_for_in_progress
+    from followup.api.app import ApiError, wait_for_in_progress
 
     store = DynamoDBPersistenceLayer(
         table_name=deps.settings.idempotency_table_name, boto3_client=aws.client("dynamodb")

@@ -16,13 +16,13 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
-from followup import aws
 from followup.adapters.dynamodb import FollowUpTable
 from followup.adapters.secrets import SecretStore
 from followup.adapters.ses import EmailSender, SendThrottled
-from followup.config import SenderSettings, load_settings
-from followup.pacing import SendPacer, share_of_rate
-from followup.sending import FollowUpSender, LinkSigner, SenderIdentity, SendOutcome
+from followup.core import aws
+from followup.core.config import SenderSettings, load_settings
+from followup.core.pacing import SendPacer, share_of_rate
+from followup.sender.send import FollowUpSender, LinkSigner, SenderIdentity, SendOutcome
 
 
 @cache

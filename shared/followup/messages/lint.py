@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any, Literal
 
-from followup.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp
-from followup.render import (
+from followup.domain.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp
+from followup.messages.render import (
     _MONTHS,
     SUBJECT_MAX,
     WORD_LIMITS,

@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from followup.countries import HOLIDAY_COUNTRIES
+from followup.domain.countries import HOLIDAY_COUNTRIES
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85]")
