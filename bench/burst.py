@@ -293,7 +293,7 @@ def run_burst(
     pacer out of the real sender (the comparison: what the queue's concurrency cap and back-off do alone)."""
     import time as real_time
 
-    from followup.sender import handler as sender_handler
+    from followup.sender import services as sender_services
 
     started = real_time.perf_counter()
     random.seed(seed)  # the handler's back-off jitter, reproducible
@@ -326,7 +326,7 @@ def run_burst(
         cloud.runtime.handler("SenderFunction")  # the module loaded with its environment, as at cold start
         cloud.runtime._apply_environment("SenderFunction")
         clients = handler_clients()
-        mailer = sender_handler._sender()._mailer  # the real EmailSender, built by the handler's own factory
+        mailer = sender_services.services()._mailer  # the real EmailSender, built by the handler's own factory
         built_pacer = mailer._pacer
         per_sender_rate = float(built_pacer.rate) if built_pacer is not None else rate / concurrency
         pacers = _virtual_pacers(time, per_sender_rate, concurrency, paced)

@@ -95,14 +95,12 @@ def _import_file(module_name: str, path: str) -> ModuleType:
 
 def reset_handler_caches() -> None:
     """Forget the handlers' warm state (clients, settings): a fresh 'cold start' in this process."""
-    from followup.api import app as http_api
+    from followup.api import services as api
     from followup.core import aws
-    from followup.feedback import handler as feedback
-    from followup.planner import handler as planner_handler
-    from followup.sender import handler as sender_handler
+    from followup.feedback import services as feedback
+    from followup.planner import services as planner
+    from followup.sender import services as sender
 
     aws.reset_clients()
-    feedback.reset_services()
-    http_api.reset_dependencies()
-    planner_handler.reset_services()
-    sender_handler.reset_sender()
+    for composition_root in (api, feedback, planner, sender):
+        composition_root.reset()

@@ -15,7 +15,7 @@ import pytest
 from followup.adapters.suppression import is_suppressed
 from followup.core import aws as followup_aws
 from followup.core.reply_address import reply_address
-from followup.feedback import handler as feedback
+from followup.feedback import services as feedback_services
 from followup_local.cloud import LocalCloud, in_process_cloud
 from tests.conftest import load_event, load_example
 from tests.integration.conftest import SUBMITTED_AT
@@ -30,9 +30,9 @@ CANDIDATE = "ada@example.com"
 @pytest.fixture(autouse=True)
 def _cold_feedback_function() -> Iterator[None]:
     # The processor is cached per warm function; every test starts from a cold one on its own moto state.
-    feedback.reset_services()
+    feedback_services.reset()
     yield
-    feedback.reset_services()
+    feedback_services.reset()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from followup.core.text import iso_utc
 from followup.domain.models import FollowUpKind, FollowUpStatus, PlannedFollowUp
 
 INTERVIEW_SK = "#INTERVIEW"
@@ -48,10 +49,6 @@ def _to_item(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def _from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _deserializer.deserialize(value) for key, value in item.items()}
-
-
-def _iso(instant: datetime) -> str:
-    return instant.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _epoch(instant: datetime) -> int:
@@ -163,7 +160,7 @@ class FollowUpTable:
 
     def _timeline_put(self, interview_id: str, entry: TimelineEntry, seq: int, expires_at: datetime) -> dict[str, Any]:
         # The sequence keeps entries written in one call distinct and in order.
-        sk = f"{TIMELINE_PREFIX}{_iso(entry.at)}#{seq:03d}#{entry.event}#{entry.follow_up_id or ''}"
+        sk = f"{TIMELINE_PREFIX}{iso_utc(entry.at)}#{seq:03d}#{entry.event}#{entry.follow_up_id or ''}"
         return {
             "Put": {
                 "TableName": self._table,
@@ -171,7 +168,7 @@ class FollowUpTable:
                     {
                         "pk": interview_pk(interview_id),
                         "sk": sk,
-                        "at": _iso(entry.at),
+                        "at": iso_utc(entry.at),
                         "event": entry.event,
                         "detail": entry.detail,
                         "follow_up_id": entry.follow_up_id,
@@ -209,7 +206,7 @@ class FollowUpTable:
                             "pk": pk,
                             "sk": INTERVIEW_SK,
                             "interview_id": interview_id,
-                            "submitted_at": _iso(submitted_at),
+                            "submitted_at": iso_utc(submitted_at),
                             "status": "active",
                             "document": document_json,
                             "candidate_email": str(candidate.get("email", "")).lower(),
@@ -266,7 +263,7 @@ class FollowUpTable:
                 "to": follow_up.to,
                 "to_name": follow_up.to_name,
                 "timezone": follow_up.timezone,
-                "due_at": _iso(follow_up.due_at),
+                "due_at": iso_utc(follow_up.due_at),
                 "interviewer_index": follow_up.interviewer_index,
                 "status": str(status),
                 "attempts": 0,
@@ -303,8 +300,8 @@ class FollowUpTable:
                     {
                         ":sending": "sending",
                         ":scheduled": "scheduled",
-                        ":now": _iso(now),
-                        ":horizon": _iso(now + early_tolerance),
+                        ":now": iso_utc(now),
+                        ":horizon": iso_utc(now + early_tolerance),
                         ":token": token,
                         ":one": 1,
                     }
@@ -417,7 +414,7 @@ class FollowUpTable:
             record.follow_up_id,
             from_statuses=["sending"],
             to_status="sent",
-            extra={"message_id": message_id, "sent_at": _iso(now)},
+            extra={"message_id": message_id, "sent_at": iso_utc(now)},
             timeline=TimelineEntry(at=now, event="sent", detail=detail, follow_up_id=record.follow_up_id),
             expires_at=expires_at,
             extra_puts=[message_index],
@@ -469,7 +466,7 @@ class FollowUpTable:
             follow_up_id,
             from_statuses=["scheduled", "awaiting_approval"],
             to_status=str(status),
-            extra={"reason": reason, "stopped_at": _iso(now)},
+            extra={"reason": reason, "stopped_at": iso_utc(now)},
         )
 
     def await_approval(self, record: FollowUpRecord, *, hold_until: datetime, now: datetime) -> bool:
@@ -479,7 +476,7 @@ class FollowUpTable:
             record.follow_up_id,
             from_statuses=["sending"],
             to_status=str(FollowUpStatus.AWAITING_APPROVAL),
-            extra={"hold_until": _iso(hold_until), "draft_sent_at": _iso(now)},
+            extra={"hold_until": iso_utc(hold_until), "draft_sent_at": iso_utc(now)},
             timeline=TimelineEntry(
                 at=now, event="draft_sent", detail=f"{record.kind} awaits approval", follow_up_id=record.follow_up_id
             ),
@@ -493,7 +490,7 @@ class FollowUpTable:
             follow_up_id,
             from_statuses=["awaiting_approval"],
             to_status=str(FollowUpStatus.SCHEDULED),
-            extra={"approved": True, "approved_at": _iso(now), "due_at": _iso(now)},
+            extra={"approved": True, "approved_at": iso_utc(now), "due_at": iso_utc(now)},
         )
 
     def reschedule(self, interview_id: str, follow_up: PlannedFollowUp, *, document: Mapping[str, Any]) -> bool:
@@ -504,7 +501,7 @@ class FollowUpTable:
             from_statuses=["scheduled"],
             to_status=str(FollowUpStatus.SCHEDULED),
             extra={
-                "due_at": _iso(follow_up.due_at),
+                "due_at": iso_utc(follow_up.due_at),
                 "timezone": follow_up.timezone,
                 "document": json.dumps(document, separators=(",", ":"), sort_keys=True, ensure_ascii=False),
             },
@@ -562,7 +559,7 @@ class FollowUpTable:
                     {
                         "pk": interview_pk(interview_id),
                         "sk": f"USED#{key}",
-                        "at": _iso(now),
+                        "at": iso_utc(now),
                         "expires_at": _epoch(expires_at),
                     }
                 ),

@@ -6,6 +6,7 @@ for the first answer.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -16,19 +17,19 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
 
+from followup.api.errors import ApiError
 from followup.core import aws
 from followup.domain.models import InterviewRequest
 from followup.workflow.submission import submit_interview
 
 if TYPE_CHECKING:
-    from followup.api.app import ApiDependencies
+    from followup.api.services import ApiServices
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
+IN_PROGRESS_WAIT_SECONDS = 8.0
 
 
-def build_idempotent_submit(deps: ApiDependencies) -> Callable[..., dict[str, Any]]:
-    from followup.api.app import ApiError, wait_for_in_progress
-
+def build_idempotent_submit(deps: ApiServices) -> Callable[..., dict[str, Any]]:
     store = DynamoDBPersistenceLayer(
         table_name=deps.settings.idempotency_table_name, boto3_client=aws.client("dynamodb")
     )
@@ -56,3 +57,17 @@ def build_idempotent_submit(deps: ApiDependencies) -> Callable[..., dict[str, An
             ) from None
 
     return submit_once
+
+
+def wait_for_in_progress(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Concurrent duplicates wait for the first request's answer instead of failing (bounded)."""
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    deadline = time.monotonic() + IN_PROGRESS_WAIT_SECONDS
+    while True:
+        try:
+            return call()
+        except IdempotencyAlreadyInProgressError:
+            if time.monotonic() > deadline:
+                raise ApiError(409, "in_progress", "a request with this Idempotency-Key is still in progress") from None
+            time.sleep(0.1)

@@ -7,11 +7,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from followup.adapters.dynamodb import InterviewBundle
+from followup.core.text import iso_utc, parse_instant
 from followup.domain.cadence import plan_follow_ups
 from followup.domain.models import InterviewRequest, PlannedFollowUp
 from followup.messages.lint import findings_json, lint_plan
 from followup.messages.render import RenderedMessage, render_follow_up
-from followup.workflow.submission import iso_utc, plan_warnings
+from followup.workflow.submission import plan_warnings
 
 
 def _local(instant: datetime, timezone: str) -> str:
@@ -32,7 +33,7 @@ def interview_view(bundle: InterviewBundle) -> dict[str, Any]:
         interview["outcome"] = bundle.interview["outcome"]
     follow_ups = []
     for record in bundle.follow_ups:
-        due = datetime.fromisoformat(record.due_at.replace("Z", "+00:00"))
+        due = parse_instant(record.due_at)
         follow_ups.append(
             {
                 "id": record.follow_up_id,

@@ -6,7 +6,6 @@ so an accepted interview always fits in its `InterviewSubmitted` event and in on
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -26,21 +25,19 @@ from pydantic import (
     model_validator,
 )
 
+from followup.core.text import CONTROL_CHARS, LINE_BREAKS
 from followup.domain.countries import HOLIDAY_COUNTRIES
-
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85]")
 
 
 def _no_control_chars(value: str) -> str:
-    if _CONTROL_CHARS.search(value):
+    if CONTROL_CHARS.search(value):
         raise ValueError("must not contain control characters")
     return value
 
 
 def _single_line(value: str) -> str:
     # Names, titles and emails can reach a mail header: CR/LF there would be header injection.
-    if _LINE_BREAKS.search(value) or _CONTROL_CHARS.search(value):
+    if LINE_BREAKS.search(value) or CONTROL_CHARS.search(value):
         raise ValueError("must be a single line without control characters")
     return value
 

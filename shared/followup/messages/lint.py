@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any, Literal
 
+from followup.core.text import HONORIFICS, MONTHS
 from followup.domain.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp
 from followup.messages.render import (
-    _MONTHS,
     SUBJECT_MAX,
     WORD_LIMITS,
     RenderedMessage,
@@ -84,7 +84,6 @@ PANEL_SIMILARITY_MAX = 0.6
 ACRONYM_MAX = 5  # an all-caps word of up to 5 letters is an acronym (AWS, NASA, ETL), longer ones shout
 
 _GREETING_LINES = 2
-_HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "sir", "dame"})
 _THANKS = re.compile(r"\b(thank|thanks|grateful|gratitude|appreciate|appreciated|appreciation)\b", re.I)
 _INTEREST = re.compile(
     r"\b(interested|interest|excited|exciting|enthusiastic|enthusiasm|keen|keener|eager|look forward|looking forward"
@@ -182,7 +181,7 @@ def _name_forms(name: str) -> list[str]:
     """Full name, informal first name, and each name token ("Dear Dr. Hopper" addresses Grace Hopper too)."""
     tokens = [token.strip(".,") for token in name.split()]
     forms = [name, first_name(name)]
-    forms += [token for token in tokens if len(token) >= 2 and token.lower() not in _HONORIFICS]
+    forms += [token for token in tokens if len(token) >= 2 and token.lower() not in HONORIFICS]
     return [form for form in forms if form]
 
 
@@ -339,7 +338,7 @@ def _check_fit(request: InterviewRequest, body: str) -> list[Finding]:
 def _mentions_date(body: str, request: InterviewRequest) -> bool:
     decision = request.next_steps.decision_expected_by
     assert decision is not None
-    month = _MONTHS[decision.month - 1]
+    month = MONTHS[decision.month - 1]
     return bool(
         re.search(rf"\b{month}\s+{decision.day}\b|\b{decision.day}(?:st|nd|rd|th)?\s+(?:of\s+)?{month}\b", body)
         or decision.isoformat() in body

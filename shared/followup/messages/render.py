@@ -13,16 +13,27 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from followup.core.text import CONTROL_CHARS, HONORIFICS, LINE_BREAKS, MONTHS, WEEKDAYS
 from followup.domain.models import FollowUpKind, Interviewer, InterviewRequest, PlannedFollowUp
 
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
 
-    from followup.messages.custom_templates import TemplateSet
+
+class TemplateSet(Protocol):
+    """Templates that replace the built-in ones (`followup.messages.custom_templates.TemplateSet` is one)."""
+
+    @property
+    def environment(self) -> Environment: ...
+
+    def body_template_names(self, kind: FollowUpKind, tone: str) -> list[str]: ...
+
+    def render_subject(self, kind: FollowUpKind, tone: str, context: Mapping[str, Any]) -> str | None: ...
+
 
 # Jinja2 is imported where an environment is built (the first render), not at import: modules that import this one
 # for its constants and helpers do not pay for it, and the sender pays it at its first render, not in its init.
@@ -80,21 +91,6 @@ _ACTION_LABELS = {
     "stop": "Stop all follow-ups",
     "done": "Mark as done",
 }
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 # (preposition, noun) per stage, refined by format, so the thank-you names the meeting the way a person would.
 _MEETINGS: Mapping[tuple[str, str | None], tuple[str, str]] = {
     ("phone_screen", "video"): ("on", "screening call"),
@@ -109,7 +105,6 @@ _MEETINGS: Mapping[tuple[str, str | None], tuple[str, str]] = {
     ("other", "phone"): ("on", "phone call"),
     ("other", None): ("during", "interview"),
 }
-_HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "sir", "dame"})
 # Scripts where the first token of a name is usually the family name: address the person by the full name.
 _FAMILY_NAME_FIRST = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 # First words that make `experience` a clause we can prefix with "I" ("led a migration" → "I led a migration").
@@ -148,8 +143,6 @@ _CLAUSE_STARTERS = frozenset(
         "manage",
     }
 )
-_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]")
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _URL_TRAILING = ".,;:!?)]}"
@@ -319,7 +312,7 @@ def _link_segments(line: str) -> list[dict[str, str]]:
 def _actions(links: Mapping[str, str] | None) -> list[dict[str, str]]:
     actions = []
     for key, url in (links or {}).items():
-        if urlsplit(url).scheme not in ("http", "https") or _LINE_BREAKS.search(url) or " " in url:
+        if urlsplit(url).scheme not in ("http", "https") or LINE_BREAKS.search(url) or " " in url:
             raise ValueError(f"action link {key!r} must be a single http(s) URL")
         label = _ACTION_LABELS.get(key, key.replace("_", " ").capitalize())
         actions.append({"label": label, "url": url})
@@ -458,7 +451,7 @@ def _meeting_phrase(preposition: str, noun: str, interview_day: date, today: dat
 
 def _format_day(day: date, today: date) -> str:
     # Month names are spelled out here rather than by strftime, whose output follows the process locale.
-    text = f"{_WEEKDAYS[day.weekday()]}, {_MONTHS[day.month - 1]} {day.day}"
+    text = f"{WEEKDAYS[day.weekday()]}, {MONTHS[day.month - 1]} {day.day}"
     return text if day.year == today.year else f"{text}, {day.year}"
 
 
@@ -503,11 +496,11 @@ def _experience_clause(experience: str | None) -> str:
 
 def _clean(value: str) -> str:
     """One line of data: no line breaks (they would collide with paragraph markup), no control characters."""
-    return _SPACES.sub(" ", _CONTROL.sub("", _LINE_BREAKS.sub(" ", value))).strip()
+    return _SPACES.sub(" ", CONTROL_CHARS.sub("", LINE_BREAKS.sub(" ", value))).strip()
 
 
 def _lines(value: str | None) -> list[str]:
-    return [line for line in (_clean(part) for part in _LINE_BREAKS.split(value or "")) if line]
+    return [line for line in (_clean(part) for part in LINE_BREAKS.split(value or "")) if line]
 
 
 def _strip_end(text: str) -> str:
@@ -524,7 +517,7 @@ def _first_name(name: str) -> str:
     cleaned = _clean(name)
     if _FAMILY_NAME_FIRST.search(cleaned):
         return cleaned
-    tokens = [token for token in cleaned.split() if token.rstrip(".").lower() not in _HONORIFICS]
+    tokens = [token for token in cleaned.split() if token.rstrip(".").lower() not in HONORIFICS]
     return tokens[0] if tokens else cleaned
 
 

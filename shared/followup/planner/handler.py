@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from followup.adapters.dynamodb import FollowUpTable
-from followup.adapters.scheduler import FollowUpScheduler, ScheduleTarget
-from followup.adapters.suppression import is_suppressed
-from followup.core import aws
-from followup.core.config import PlannerSettings, load_settings
+from followup.planner.services import services
 from followup.workflow.lifecycle import (
     DECISION_DATE_CHANGED,
     FOLLOW_UP_APPROVED,
@@ -19,33 +14,6 @@ from followup.workflow.lifecycle import (
     INTERVIEW_OUTCOME_RECORDED,
     INTERVIEW_SUBMITTED,
 )
-from followup.workflow.planning import Planner
-
-
-@cache
-def _planner() -> Planner:
-    settings = load_settings(PlannerSettings)
-    table = FollowUpTable(aws.client("dynamodb"), settings.table_name)
-    scheduler = FollowUpScheduler(
-        aws.client("scheduler"),
-        settings.schedule_group_name,
-        ScheduleTarget(
-            queue_arn=settings.send_queue_arn,
-            role_arn=settings.scheduler_role_arn,
-            dead_letter_arn=settings.scheduler_dlq_arn,
-        ),
-    )
-    dynamodb = aws.client("dynamodb")
-    return Planner(
-        table,
-        scheduler,
-        settings.retention_days,
-        suppressed=lambda addresses: is_suppressed(dynamodb, settings.table_name, addresses),
-    )
-
-
-def reset_services() -> None:
-    _planner.cache_clear()
 
 
 class UnknownEventError(ValueError):
@@ -53,7 +21,7 @@ class UnknownEventError(ValueError):
 
 
 def handle_bus_event(detail_type: str, detail: dict[str, Any]) -> dict[str, Any]:
-    planner = _planner()
+    planner = services()
     interview_id = str(detail.get("interview_id", ""))
     if detail_type == INTERVIEW_SUBMITTED:
         result = planner.store_and_schedule(detail)

@@ -16,36 +16,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
-from followup.adapters.dynamodb import FollowUpTable
-from followup.adapters.secrets import SecretStore
-from followup.adapters.ses import EmailSender, SendThrottled
+from followup.adapters.ses import SendThrottled
 from followup.core import aws
-from followup.core.config import SenderSettings, load_settings
-from followup.core.pacing import SendPacer, share_of_rate
-from followup.sender.send import FollowUpSender, LinkSigner, SenderIdentity, SendOutcome
-
-
-@cache
-def _sender() -> FollowUpSender:
-    settings = load_settings(SenderSettings)
-    secrets = SecretStore(aws.client("ssm"))
-    return FollowUpSender(
-        FollowUpTable(aws.client("dynamodb"), settings.table_name),
-        EmailSender(
-            aws.client("sesv2"),
-            settings.ses_configuration_set,
-            SendPacer(share_of_rate(settings.ses_max_send_rate, settings.sender_max_concurrency)),
-        ),
-        SenderIdentity(email=settings.sender_email, name=settings.sender_name),
-        # The link secret is fetched only when a message carries links (review drafts, candidate tasks).
-        LinkSigner(secret=lambda: secrets.get(settings.link_secret_parameter), base_url=settings.public_base_url),
-        inbound_domain=settings.inbound_domain,
-    )
-
-
-def reset_sender() -> None:
-    _sender.cache_clear()
-
+from followup.sender.send import SendOutcome
+from followup.sender.services import services
 
 _METRIC_BY_OUTCOME = {
     SendOutcome.SENT: "EmailsSent",
@@ -81,7 +55,7 @@ def back_off(record: SQSRecord) -> None:
 
 
 def process_send_batch(event: dict[str, Any], context: LambdaContext, metrics: Metrics) -> dict[str, Any]:
-    sender = _sender()
+    sender = services()
     processor = BatchProcessor(event_type=EventType.SQS)
 
     def send_record(record: SQSRecord) -> str:

@@ -27,6 +27,7 @@ from followup.adapters.ses import EmailSender, OutgoingEmail, SendRejected, Send
 from followup.core import clock
 from followup.core.links import DEFAULT_LINK_LIFETIME, LinkAction, LinkClaim, link_url, make_token
 from followup.core.reply_address import reply_address
+from followup.core.text import parse_instant
 from followup.domain.models import FollowUpKind, FollowUpStatus, InterviewRequest
 from followup.messages.lint import hard_failure_reason, lint_message
 from followup.messages.render import RenderedMessage, render_follow_up
@@ -303,7 +304,7 @@ class FollowUpSender:
         record = next((r for r in (bundle.follow_ups if bundle else []) if r.follow_up_id == follow_up_id), None)
         if record is None or record.status != "sending" or record.claimed_at is None:
             return SendOutcome.SKIPPED
-        claimed_at = datetime.fromisoformat(record.claimed_at.replace("Z", "+00:00"))
+        claimed_at = parse_instant(record.claimed_at)
         if now - claimed_at < CLAIM_LEASE:
             raise RetryLater("another attempt holds a fresh claim")
         reason = (

@@ -8,7 +8,6 @@ schedules.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
 from followup.adapters.dynamodb import FollowUpRecord, FollowUpTable, InterviewBundle, TimelineEntry
 from followup.adapters.events import EventPublisher
+from followup.core.text import CONTROL_CHARS, iso_utc, parse_instant
 from followup.domain.models import FollowUpKind, FollowUpStatus, InterviewRequest, PlannedFollowUp, PlausibleDate
 
 INTERVIEW_SUBMITTED = "InterviewSubmitted"
@@ -30,7 +30,6 @@ FOLLOW_UPS_RESCHEDULED = "FollowUpsRescheduled"
 
 PENDING = frozenset({"scheduled", "awaiting_approval"})
 RE_PLANNED_KINDS = frozenset({FollowUpKind.CHECK_IN, FollowUpKind.FINAL})
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 Outcome = Literal["offer", "rejected", "withdrawn", "heard_back", "hired"]
 
@@ -46,7 +45,7 @@ class OutcomeRequest(BaseModel):
     @field_validator("note")
     @classmethod
     def _no_control_characters(cls, note: str | None) -> str | None:
-        if note and _CONTROL.search(note):
+        if note and CONTROL_CHARS.search(note):
             raise ValueError("must not contain control characters")
         return note
 
@@ -157,7 +156,7 @@ def change_decision_date(
         "decision_expected_by": change.decision_expected_by.isoformat()
     }
     request = InterviewRequest.model_validate(document)
-    submitted_at = datetime.fromisoformat(str(bundle.interview["submitted_at"]).replace("Z", "+00:00"))
+    submitted_at = parse_instant(str(bundle.interview["submitted_at"]))
     still_pending = {
         record.follow_up_id for record in pending(bundle.follow_ups, lambda r: FollowUpKind(r.kind) in RE_PLANNED_KINDS)
     }
@@ -187,7 +186,7 @@ def change_decision_date(
         "interview_id": interview_id,
         "decision_expected_by": change.decision_expected_by.isoformat(),
         "follow_ups": [
-            {"id": item.id, "kind": str(item.kind), "to": item.to, "due_at": _iso(item.due_at)} for item in new_plan
+            {"id": item.id, "kind": str(item.kind), "to": item.to, "due_at": iso_utc(item.due_at)} for item in new_plan
         ],
     }
 
@@ -200,10 +199,6 @@ def delete_interview(table: FollowUpTable, publisher: EventPublisher, bundle: In
         INTERVIEW_DELETED,
         {"interview_id": interview_id, "follow_up_ids": [record.follow_up_id for record in bundle.follow_ups]},
     )
-
-
-def _iso(instant: datetime) -> str:
-    return instant.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)

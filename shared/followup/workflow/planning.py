@@ -11,6 +11,7 @@ from aws_lambda_powertools import Logger
 
 from followup.adapters.dynamodb import FollowUpTable, TimelineEntry
 from followup.adapters.scheduler import FollowUpScheduler, schedule_name
+from followup.core.text import parse_instant
 from followup.domain.models import FollowUpKind, FollowUpStatus, InterviewRequest, PlannedFollowUp, SkippedStep
 
 logger = Logger(child=True)
@@ -81,7 +82,7 @@ class Planner:
         written) and re-creates only the schedules still missing for follow-ups still scheduled.
         """
         interview_id = str(detail["interview_id"])
-        submitted_at = datetime.fromisoformat(str(detail["submitted_at"]).replace("Z", "+00:00"))
+        submitted_at = parse_instant(str(detail["submitted_at"]))
         request = InterviewRequest.model_validate(detail["interview"])
         follow_ups = [PlannedFollowUp.model_validate(item) for item in detail["follow_ups"]]
         skipped = [SkippedStep.model_validate(item) for item in detail.get("skipped", [])]
@@ -158,7 +159,7 @@ class Planner:
         """An approved draft: schedule its real send for the next minute (its first schedule has fired)."""
         interview_id = str(detail["interview_id"])
         follow_up_id = str(detail["follow_up_id"])
-        due = datetime.fromisoformat(str(detail["due_at"]).replace("Z", "+00:00"))
+        due = parse_instant(str(detail["due_at"]))
         due = (due + timedelta(minutes=1)).replace(second=0, microsecond=0).astimezone(UTC)
         self._scheduler.delete(hold_schedule_name(interview_id, follow_up_id))
         return int(

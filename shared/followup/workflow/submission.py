@@ -15,6 +15,7 @@ from typing import Any
 
 from followup.adapters.events import EventPublisher
 from followup.core import clock
+from followup.core.text import iso_utc
 from followup.domain.cadence import plan_follow_ups
 from followup.domain.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp
 from followup.messages.lint import Finding, lint_plan
@@ -24,10 +25,6 @@ from followup.workflow.lifecycle import INTERVIEW_SUBMITTED
 def new_interview_id(at: datetime) -> str:
     """Time-ordered, unguessable, URL- and schedule-name-safe (22 chars)."""
     return f"{int(at.timestamp() * 1000):012x}{secrets.token_hex(5)}"
-
-
-def iso_utc(instant: datetime) -> str:
-    return instant.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def follow_up_summary(follow_up: PlannedFollowUp) -> dict[str, Any]:

@@ -23,7 +23,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import ValidationError
 
+from followup.api.services import services
 from followup.core import clock
+from followup.core.text import parse_instant
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -163,9 +165,7 @@ def _message_page(status: int, title: str, message: str) -> Response:
 
 
 def _form_key() -> str:
-    from followup.api.app import dependencies
-
-    deps = dependencies()
+    deps = services()
     return deps.secrets.get(deps.settings.form_key_parameter)
 
 
@@ -378,7 +378,7 @@ def local_time(instant: datetime, zone: str) -> str:
 
 
 def _parse_instant(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parse_instant(value)
 
 
 def _form_page(state: FormState, key: str, status: int = 200, preview: dict[str, Any] | None = None) -> Response:
@@ -431,7 +431,6 @@ def show_form():
 
 @router.post("/form", include_in_schema=False)
 def submit_form():
-    from followup.api.app import dependencies
     from followup.workflow.submission import submit_interview
 
     values = dict(parse_qsl(router.current_event.decoded_body or "", keep_blank_values=True))
@@ -445,7 +444,7 @@ def submit_form():
         return _form_page(state, key, status=422)
     if action == "preview":
         return _form_page(state, key, preview=_preview_context(request))
-    result = submit_interview(request, dependencies().publisher)
+    result = submit_interview(request, services().publisher)
     location = f"/form/done/{result.interview_id}?key={quote(key, safe='')}"
     return Response(
         status_code=303,
@@ -457,12 +456,11 @@ def submit_form():
 
 @router.get("/form/done/<id>", include_in_schema=False)
 def show_plan(id: str):
-    from followup.api.app import dependencies
 
     key = router.current_event.get_query_string_value("key")
     if not key_is_valid(key):
         return _forbidden()
-    bundle = dependencies().table.load_interview(id) if _INTERVIEW_ID.match(id) else None
+    bundle = services().table.load_interview(id) if _INTERVIEW_ID.match(id) else None
     if bundle is None:
         return _message_page(
             404,

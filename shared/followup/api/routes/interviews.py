@@ -1,0 +1,147 @@
+"""The JSON routes of CONTRACT §2: submit, read, outcome, re-plan, delete and preview an interview."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from followup.adapters.dynamodb import InterviewBundle
+from followup.api.errors import ERROR_RESPONSES, ApiError, json_response
+from followup.api.schemas import (
+    InterviewView,
+    OutcomeResponse,
+    PreviewResponse,
+    ReplanResponse,
+    SubmissionResponse,
+)
+from followup.api.services import services
+from followup.core import clock
+from followup.domain.models import InterviewRequest
+from followup.workflow.lifecycle import DecisionDateChange, OutcomeRequest
+
+router = APIGatewayHttpRouter()
+
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
+INTERVIEW_ID_PATTERN = re.compile(r"^[0-9a-f]{22}$")
+
+
+def _fingerprint(document: dict[str, Any]) -> str:
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@router.post(
+    "/interviews",
+    summary="Submit an interview; its follow-ups are planned and scheduled",
+    responses={
+        202: {"description": "accepted", "content": {"application/json": {"model": SubmissionResponse}}},
+        **ERROR_RESPONSES,
+    },
+)
+def create_interview(interview: Annotated[InterviewRequest, Body()]):
+    from followup.workflow.submission import submit_interview
+
+    deps = services()
+    key = router.current_event.headers.get("idempotency-key")
+    if key is None:
+        return json_response(202, submit_interview(interview, deps.publisher).body())
+    if not IDEMPOTENCY_KEY_PATTERN.match(key):
+        raise ApiError(400, "bad_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters")
+    document = interview.to_document()
+    body = deps.submit_once(
+        key=key, fingerprint=_fingerprint(document), document=document, context=router.lambda_context
+    )
+    return json_response(202, body)
+
+
+@router.get(
+    "/interviews/<id>",
+    summary="An interview with its follow-ups and timeline",
+    responses={
+        200: {"description": "the interview", "content": {"application/json": {"model": InterviewView}}},
+        **ERROR_RESPONSES,
+    },
+)
+def get_interview(id: str):
+    from followup.api.views import interview_view
+
+    if not INTERVIEW_ID_PATTERN.match(id):
+        raise ApiError(404, "not_found", "no interview with this id")
+    bundle = services().table.load_interview(id)
+    if bundle is None:
+        raise ApiError(404, "not_found", "no interview with this id")
+    return json_response(200, interview_view(bundle))
+
+
+def _load(interview_id: str) -> InterviewBundle:
+    if not INTERVIEW_ID_PATTERN.match(interview_id):
+        raise ApiError(404, "not_found", "no interview with this id")
+    bundle = services().table.load_interview(interview_id)
+    if bundle is None:
+        raise ApiError(404, "not_found", "no interview with this id")
+    return bundle
+
+
+@router.post(
+    "/interviews/<id>/outcome",
+    summary="Record the outcome; every pending follow-up it ends is cancelled and its schedule deleted",
+    responses={
+        200: {"description": "recorded", "content": {"application/json": {"model": OutcomeResponse}}},
+        **ERROR_RESPONSES,
+    },
+)
+def post_outcome(id: str, outcome: Annotated[OutcomeRequest, Body()]):
+    from followup.workflow.lifecycle import record_outcome
+
+    deps = services()
+    bundle = _load(id)
+    return json_response(200, record_outcome(deps.table, deps.publisher, bundle, outcome, clock.now()))
+
+
+@router.patch(
+    "/interviews/<id>",
+    summary="Change the decision date; the pending check-in and final are re-planned from it",
+    responses={
+        200: {"description": "re-planned", "content": {"application/json": {"model": ReplanResponse}}},
+        **ERROR_RESPONSES,
+    },
+)
+def patch_interview(id: str, change: Annotated[DecisionDateChange, Body()]):
+    from followup.workflow.lifecycle import change_decision_date
+
+    deps = services()
+    bundle = _load(id)
+    return json_response(200, change_decision_date(deps.table, deps.publisher, bundle, change, clock.now()))
+
+
+@router.delete(
+    "/interviews/<id>",
+    summary="Delete the interview, its follow-ups, timeline and schedules",
+    responses={204: {"description": "deleted"}, **ERROR_RESPONSES},
+)
+def delete_interview(id: str):
+    from followup.workflow.lifecycle import delete_interview as remove
+
+    deps = services()
+    remove(deps.table, deps.publisher, _load(id))
+    return Response(status_code=204, content_type="application/json", body="")
+
+
+@router.post(
+    "/preview",
+    summary="Plan and render every follow-up without storing or sending anything",
+    responses={
+        200: {"description": "the plan", "content": {"application/json": {"model": PreviewResponse}}},
+        **ERROR_RESPONSES,
+    },
+)
+def preview(interview: Annotated[InterviewRequest, Body()]):
+    from followup.api.views import preview_interview
+
+    return json_response(200, preview_interview(interview, clock.now()))

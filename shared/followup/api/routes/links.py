@@ -1,0 +1,43 @@
+"""One-click links (`GET`/`POST /a/{token}`): GET shows a confirmation page and changes nothing (mail scanners
+prefetch links); POST performs the action once."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from followup.api.services import services
+from followup.core import clock
+
+router = APIGatewayHttpRouter()
+
+
+def _link_page(token: str, act: bool) -> Response:
+    from followup.api.link_actions import PAGE_HEADERS, confirmation_page, invalid_page, perform, verify
+    from followup.core.links import InvalidLink
+
+    deps = services()
+    now = clock.now()
+    try:
+        claim = verify(deps.secrets.get(deps.settings.link_secret_parameter), token, now)
+    except InvalidLink as exc:
+        page = invalid_page(exc)
+    else:
+        bundle = deps.table.load_interview(claim.interview_id)
+        if act and bundle is not None:
+            page = perform(deps.table, deps.publisher, bundle, claim, now)
+        else:
+            page = confirmation_page(bundle, claim, token)
+    return Response(
+        status_code=page.status, content_type="text/html; charset=utf-8", body=page.render(), headers=PAGE_HEADERS
+    )
+
+
+@router.get("/a/<token>", summary="Confirmation page of a one-click link (changes nothing)", include_in_schema=False)
+def get_link(token: str):
+    return _link_page(token, act=False)
+
+
+@router.post("/a/<token>", summary="Perform a one-click link's action, once", include_in_schema=False)
+def post_link(token: str):
+    return _link_page(token, act=True)
