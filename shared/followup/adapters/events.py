@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
+
+from followup.domain.events import BusEvent
 
 SOURCE = "followup.api"
 
@@ -18,13 +19,14 @@ class EventPublisher:
         self._client = client
         self._bus = bus_name
 
-    def publish(self, detail_type: str, detail: Mapping[str, Any]) -> None:
+    def publish(self, event: BusEvent) -> None:
+        detail_type = event.DETAIL_TYPE
         response = self._client.put_events(
             Entries=[
                 {
                     "Source": SOURCE,
                     "DetailType": detail_type,
-                    "Detail": json.dumps(dict(detail), separators=(",", ":"), ensure_ascii=False),
+                    "Detail": json.dumps(event.detail(), separators=(",", ":"), ensure_ascii=False),
                     "EventBusName": self._bus,
                 }
             ]

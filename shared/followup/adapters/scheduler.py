@@ -6,14 +6,14 @@ cancelling is a delete by name.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from botocore.exceptions import ClientError
+
+from followup.domain.events import SchedulePayload
 
 # Scheduler keeps retrying a failed delivery to SQS for up to a day before it goes to the schedule DLQ.
 RETRY_POLICY = {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
@@ -42,7 +42,7 @@ class FollowUpScheduler:
         self._group = group_name
         self._target = target
 
-    def create(self, name: str, *, due_at: datetime, timezone: str, payload: Mapping[str, Any]) -> bool:
+    def create(self, name: str, *, due_at: datetime, timezone: str, payload: SchedulePayload) -> bool:
         """Create the schedule; False when it already exists (a redelivered event), which is success."""
         try:
             self._client.create_schedule(
@@ -56,7 +56,7 @@ class FollowUpScheduler:
                 Target={
                     "Arn": self._target.queue_arn,
                     "RoleArn": self._target.role_arn,
-                    "Input": json.dumps(dict(payload), separators=(",", ":")),
+                    "Input": payload.model_dump_json(exclude_none=True),
                     "RetryPolicy": RETRY_POLICY,
                     "DeadLetterConfig": {"Arn": self._target.dead_letter_arn},
                 },

@@ -10,9 +10,8 @@ from datetime import datetime
 from followup.adapters.dynamodb import FollowUpTable, InterviewBundle, TimelineEntry
 from followup.adapters.events import EventPublisher
 from followup.core.links import ACTION_LABELS, InvalidLink, LinkAction, LinkClaim, read_token
+from followup.domain.events import FollowUpApproved, FollowUpsStopped
 from followup.workflow.lifecycle import (
-    FOLLOW_UP_APPROVED,
-    FOLLOW_UPS_STOPPED,
     OutcomeRequest,
     expires_at,
     find,
@@ -89,10 +88,7 @@ def perform(
             [TimelineEntry(at=now, event="approved", detail=claim.follow_up_id, follow_up_id=claim.follow_up_id)],
             expires_at(bundle, now),
         )
-        publisher.publish(
-            FOLLOW_UP_APPROVED,
-            {"interview_id": interview_id, "follow_up_id": claim.follow_up_id, "due_at": now.isoformat()},
-        )
+        publisher.publish(FollowUpApproved(interview_id=interview_id, follow_up_id=claim.follow_up_id, due_at=now))
         return Page(200, "Approved", f"<p>The {about} will be sent within a couple of minutes.</p>")
     if claim.action == LinkAction.SKIP:
         if record is None or not table.cancel_follow_up(
@@ -104,7 +100,7 @@ def perform(
             [TimelineEntry(at=now, event="skipped", detail=claim.follow_up_id, follow_up_id=claim.follow_up_id)],
             expires_at(bundle, now),
         )
-        publisher.publish(FOLLOW_UPS_STOPPED, {"interview_id": interview_id, "follow_up_ids": [claim.follow_up_id]})
+        publisher.publish(FollowUpsStopped(interview_id=interview_id, follow_up_ids=[claim.follow_up_id]))
         return Page(200, "Skipped", f"<p>The {about} will not be sent.</p>")
     if claim.action == LinkAction.STOP:
         stopped = stop_everything(

@@ -27,6 +27,7 @@ from pydantic import (
 
 from followup.core.text import CONTROL_CHARS, LINE_BREAKS
 from followup.domain.countries import HOLIDAY_COUNTRIES
+from followup.domain.kinds import FollowUpKind
 
 
 def _no_control_chars(value: str) -> str:
@@ -272,20 +273,6 @@ class InterviewRequest(_Strict):
     def to_document(self) -> dict[str, Any]:
         """JSON-ready form used in events and DynamoDB items."""
         return self.model_dump(mode="json", exclude_none=True)
-
-
-class FollowUpKind(StrEnum):
-    THANK_YOU = "thank_you"
-    CHECK_IN = "check_in"
-    FINAL = "final"
-    REMINDER_HANDWRITTEN_NOTE = "reminder_handwritten_note"
-    REMINDER_LINKEDIN = "reminder_linkedin"
-    REMINDER_WORK_SAMPLES = "reminder_work_samples"
-
-    @property
-    def is_nudge(self) -> bool:
-        """Messages to the company (stopped by any reply or outcome), as opposed to the candidate's own tasks."""
-        return self in (FollowUpKind.THANK_YOU, FollowUpKind.CHECK_IN, FollowUpKind.FINAL)
 
 
 class FollowUpStatus(StrEnum):

@@ -38,6 +38,7 @@ from followup.core import clock
 from followup.core.observability import logger
 from followup.core.reply_address import parse_reply_address
 from followup.core.text import iso_utc, parse_instant
+from followup.domain.events import FollowUpsRescheduled
 from followup.domain.models import FollowUpStatus
 from followup.feedback.ses_events import (
     CONFIGURATION_SET_TAG,
@@ -52,7 +53,7 @@ from followup.feedback.ses_events import (
     is_receipt_event,
     is_sending_event,
 )
-from followup.workflow.lifecycle import FOLLOW_UPS_RESCHEDULED, expires_at, is_nudge, pending, stop_everything
+from followup.workflow.lifecycle import expires_at, is_nudge, pending, stop_everything
 
 if TYPE_CHECKING:
     from followup.feedback.inbound import InboundMail
@@ -349,12 +350,8 @@ class FeedbackProcessor:
         if not moves:
             self._timeline(bundle, now, "out_of_office", f"{reason}; {first.follow_up_id} is already due after that")
             return FeedbackResult(outcome="out_of_office", interview_id=interview_id)
-        follow_ups = [
-            record.planned().model_copy(update={"due_at": due}).model_dump(mode="json") for record, due in moves
-        ]
-        self._publisher.publish(
-            FOLLOW_UPS_RESCHEDULED, {"interview_id": interview_id, "follow_ups": follow_ups, "reason": reason}
-        )
+        follow_ups = [record.planned().model_copy(update={"due_at": due}) for record, due in moves]
+        self._publisher.publish(FollowUpsRescheduled(interview_id=interview_id, follow_ups=follow_ups, reason=reason))
         entries = [
             TimelineEntry(
                 at=now,

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from followup.core.text import CONTROL_CHARS, HONORIFICS, LINE_BREAKS, MONTHS, WEEKDAYS
+from followup.domain.kinds import KINDS, UnknownKindError
 from followup.domain.models import FollowUpKind, Interviewer, InterviewRequest, PlannedFollowUp
 
 if TYPE_CHECKING:
@@ -41,9 +42,7 @@ class TemplateSet(Protocol):
 SUBJECT_MAX = 70
 LINKEDIN_NOTE_MAX = 300  # LinkedIn's limit for a connection-request note
 WORD_LIMITS: Mapping[FollowUpKind, int] = {
-    FollowUpKind.THANK_YOU: 200,
-    FollowUpKind.CHECK_IN: 120,
-    FollowUpKind.FINAL: 100,
+    kind: spec.word_limit for kind, spec in KINDS.items() if spec.word_limit is not None
 }
 
 # Phrasing variants per slot of a thank-you: six, so a panel of up to six never shares an opening or a closing.
@@ -558,24 +557,42 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _subject(kind: FollowUpKind, follow_up: PlannedFollowUp, context: dict[str, Any]) -> str:
+    try:
+        rule = _SUBJECT_RULES[kind]
+    except KeyError:
+        raise UnknownKindError(f"no subject rule for follow-up kind {kind!r}") from None
+    return rule(context)
+
+
+def _thank_you_subject(context: dict[str, Any]) -> str:
     role, company, tone = context["role"], context["company"], context["tone"]
-    first = _shorten(context["first_name"], 20)
-    if kind is FollowUpKind.THANK_YOU:
-        if tone == "formal":
-            return _fit_subject("Thank you: ", role, company, joiner=" interview at ")
-        if tone == "concise":
-            return _fit_subject("Thanks – ", role, company)
-        return _fit_subject(f"Thank you, {first} – ", role, company)
-    if kind is FollowUpKind.CHECK_IN:
-        prefix = "Checking in again – " if context["second"] else "Following up – "
-        return _fit_subject(prefix, role, company)
-    if kind is FollowUpKind.FINAL:
-        return _fit_subject("Thank you again – ", role, company)
-    if kind is FollowUpKind.REMINDER_HANDWRITTEN_NOTE:
-        return _fit_subject("Reminder: handwritten thank-you note – ", None, company)
-    if kind is FollowUpKind.REMINDER_LINKEDIN:
-        return _fit_subject("Reminder: connect on LinkedIn – ", None, company)
-    return _fit_subject("Reminder: offer a work sample – ", None, company)
+    if tone == "formal":
+        return _fit_subject("Thank you: ", role, company, joiner=" interview at ")
+    if tone == "concise":
+        return _fit_subject("Thanks – ", role, company)
+    return _fit_subject(f"Thank you, {_shorten(context['first_name'], 20)} – ", role, company)
+
+
+def _check_in_subject(context: dict[str, Any]) -> str:
+    prefix = "Checking in again – " if context["second"] else "Following up – "
+    return _fit_subject(prefix, context["role"], context["company"])
+
+
+# One subject rule per kind; a kind without one is an error, never a default subject.
+_SUBJECT_RULES: Mapping[FollowUpKind, Callable[[dict[str, Any]], str]] = {
+    FollowUpKind.THANK_YOU: _thank_you_subject,
+    FollowUpKind.CHECK_IN: _check_in_subject,
+    FollowUpKind.FINAL: lambda c: _fit_subject("Thank you again – ", c["role"], c["company"]),
+    FollowUpKind.REMINDER_HANDWRITTEN_NOTE: lambda c: _fit_subject(
+        "Reminder: handwritten thank-you note – ", None, c["company"]
+    ),
+    FollowUpKind.REMINDER_LINKEDIN: lambda c: _fit_subject("Reminder: connect on LinkedIn – ", None, c["company"]),
+    FollowUpKind.REMINDER_WORK_SAMPLES: lambda c: _fit_subject("Reminder: offer a work sample – ", None, c["company"]),
+}
+
+
+def has_subject_rule(kind: FollowUpKind) -> bool:
+    return kind in _SUBJECT_RULES
 
 
 def _fit_subject(prefix: str, role: str | None, company: str, *, joiner: str = " at ") -> str:

@@ -4,33 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from followup.planner.services import services
-from followup.workflow.lifecycle import (
-    DECISION_DATE_CHANGED,
-    FOLLOW_UP_APPROVED,
-    FOLLOW_UPS_RESCHEDULED,
-    FOLLOW_UPS_STOPPED,
-    INTERVIEW_DELETED,
-    INTERVIEW_OUTCOME_RECORDED,
-    INTERVIEW_SUBMITTED,
+from followup.domain.events import (
+    DecisionDateChanged,
+    FollowUpApproved,
+    FollowUpsRescheduled,
+    FollowUpsStopped,
+    InterviewDeleted,
+    InterviewOutcomeRecorded,
+    InterviewSubmitted,
+    UnknownEventError,
+    parse_bus_event,
 )
+from followup.planner.services import services
 
-
-class UnknownEventError(ValueError):
-    """The rule delivered an event type this planner does not handle (a template/code mismatch)."""
+__all__ = ["UnknownEventError", "handle_bus_event"]
 
 
 def handle_bus_event(detail_type: str, detail: dict[str, Any]) -> dict[str, Any]:
     planner = services()
-    interview_id = str(detail.get("interview_id", ""))
-    if detail_type == INTERVIEW_SUBMITTED:
-        result = planner.store_and_schedule(detail)
+    event = parse_bus_event(detail_type, detail)
+    interview_id = event.interview_id
+    if isinstance(event, InterviewSubmitted):
+        result = planner.store_and_schedule(event)
         return {"interview_id": result.interview_id, "stored": result.stored, "schedules": result.schedules_created}
-    if detail_type in (INTERVIEW_OUTCOME_RECORDED, FOLLOW_UPS_STOPPED, INTERVIEW_DELETED):
-        deleted = planner.delete_schedules(interview_id, detail.get("follow_up_ids", []))
+    if isinstance(event, InterviewOutcomeRecorded | FollowUpsStopped | InterviewDeleted):
+        deleted = planner.delete_schedules(interview_id, event.follow_up_ids)
         return {"interview_id": interview_id, "schedules_deleted": deleted}
-    if detail_type in (DECISION_DATE_CHANGED, FOLLOW_UPS_RESCHEDULED):
-        return {"interview_id": interview_id, "rescheduled": planner.reschedule(detail)}
-    if detail_type == FOLLOW_UP_APPROVED:
-        return {"interview_id": interview_id, "schedules": planner.schedule_approved(detail)}
-    raise UnknownEventError(f"unhandled event type {detail_type!r}")
+    if isinstance(event, DecisionDateChanged | FollowUpsRescheduled):
+        return {"interview_id": interview_id, "rescheduled": planner.reschedule(event)}
+    if isinstance(event, FollowUpApproved):
+        return {"interview_id": interview_id, "schedules": planner.schedule_approved(event)}
+    raise UnknownEventError(f"no planner step for {detail_type!r}")

@@ -28,10 +28,10 @@ from followup.core import clock
 from followup.core.links import DEFAULT_LINK_LIFETIME, LinkAction, LinkClaim, link_url, make_token
 from followup.core.reply_address import reply_address
 from followup.core.text import parse_instant
+from followup.domain.events import EXPIRE_REVIEW, SchedulePayload
 from followup.domain.models import FollowUpKind, FollowUpStatus, InterviewRequest
 from followup.messages.lint import hard_failure_reason, lint_message
 from followup.messages.render import RenderedMessage, render_follow_up
-from followup.workflow.planning import EXPIRE_REVIEW
 
 logger = Logger(child=True)
 
@@ -198,10 +198,10 @@ class FollowUpSender:
         return reply_address(self._signer.secret(), record.interview_id, self._inbound_domain)
 
     def send_due(self, payload: dict[str, Any]) -> SendOutcome:
-        """Deliver the follow-up named by a schedule's input `{"interview_id", "follow_up_id"}`."""
-        interview_id = str(payload["interview_id"])
-        follow_up_id = str(payload["follow_up_id"])
-        if payload.get("action") == EXPIRE_REVIEW:
+        """Deliver the follow-up named by a schedule's input (`SchedulePayload`)."""
+        schedule = SchedulePayload.model_validate(payload)
+        interview_id, follow_up_id = schedule.interview_id, schedule.follow_up_id
+        if schedule.action == EXPIRE_REVIEW:
             return self._expire_review(interview_id, follow_up_id)
         log = {"interview_id": interview_id, "follow_up_id": follow_up_id}
         now = clock.now()

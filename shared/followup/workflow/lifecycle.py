@@ -18,18 +18,12 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 from followup.adapters.dynamodb import FollowUpRecord, FollowUpTable, InterviewBundle, TimelineEntry
 from followup.adapters.events import EventPublisher
 from followup.core.text import CONTROL_CHARS, iso_utc, parse_instant
-from followup.domain.models import FollowUpKind, FollowUpStatus, InterviewRequest, PlannedFollowUp, PlausibleDate
-
-INTERVIEW_SUBMITTED = "InterviewSubmitted"
-INTERVIEW_OUTCOME_RECORDED = "InterviewOutcomeRecorded"
-FOLLOW_UPS_STOPPED = "FollowUpsStopped"
-DECISION_DATE_CHANGED = "DecisionDateChanged"
-INTERVIEW_DELETED = "InterviewDeleted"
-FOLLOW_UP_APPROVED = "FollowUpApproved"
-FOLLOW_UPS_RESCHEDULED = "FollowUpsRescheduled"
+from followup.domain.events import DecisionDateChanged, FollowUpsStopped, InterviewDeleted, InterviewOutcomeRecorded
+from followup.domain.kinds import KINDS
+from followup.domain.models import FollowUpKind, FollowUpStatus, InterviewRequest, PlausibleDate
 
 PENDING = frozenset({"scheduled", "awaiting_approval"})
-RE_PLANNED_KINDS = frozenset({FollowUpKind.CHECK_IN, FollowUpKind.FINAL})
+RE_PLANNED_KINDS = frozenset(kind for kind, spec in KINDS.items() if spec.replanned_on_decision_change)
 
 Outcome = Literal["offer", "rejected", "withdrawn", "heard_back", "hired"]
 
@@ -110,8 +104,7 @@ def record_outcome(
         expires_at=expires_at(bundle, now),
     )
     publisher.publish(
-        INTERVIEW_OUTCOME_RECORDED,
-        {"interview_id": interview_id, "outcome": request.outcome, "follow_up_ids": stopped},
+        InterviewOutcomeRecorded(interview_id=interview_id, outcome=request.outcome, follow_up_ids=stopped)
     )
     return {"interview_id": interview_id, "outcome": request.outcome, "cancelled": stopped}
 
@@ -136,7 +129,7 @@ def stop_everything(
     ]
     table.append_timeline(interview_id, entries, expires_at(bundle, now))
     if stopped:
-        publisher.publish(FOLLOW_UPS_STOPPED, {"interview_id": interview_id, "follow_up_ids": stopped})
+        publisher.publish(FollowUpsStopped(interview_id=interview_id, follow_up_ids=stopped))
     return stopped
 
 
@@ -175,12 +168,7 @@ def change_decision_date(
         expires_at=expires_at(bundle, now),
     )
     publisher.publish(
-        DECISION_DATE_CHANGED,
-        {
-            "interview_id": interview_id,
-            "interview": request.to_document(),
-            "follow_ups": [item.model_dump(mode="json") for item in new_plan],
-        },
+        DecisionDateChanged(interview_id=interview_id, interview=request.to_document(), follow_ups=list(new_plan))
     )
     return {
         "interview_id": interview_id,
@@ -196,8 +184,7 @@ def delete_interview(table: FollowUpTable, publisher: EventPublisher, bundle: In
     interview_id = bundle.interview["interview_id"]
     table.delete_interview(interview_id)
     publisher.publish(
-        INTERVIEW_DELETED,
-        {"interview_id": interview_id, "follow_up_ids": [record.follow_up_id for record in bundle.follow_ups]},
+        InterviewDeleted(interview_id=interview_id, follow_up_ids=[record.follow_up_id for record in bundle.follow_ups])
     )
 
 
@@ -209,21 +196,3 @@ class ActionResult:
 
 def find(bundle: InterviewBundle, follow_up_id: str) -> FollowUpRecord | None:
     return next((r for r in bundle.follow_ups if r.follow_up_id == follow_up_id), None)
-
-
-__all__ = [
-    "DECISION_DATE_CHANGED",
-    "FOLLOW_UPS_STOPPED",
-    "FOLLOW_UP_APPROVED",
-    "INTERVIEW_DELETED",
-    "INTERVIEW_OUTCOME_RECORDED",
-    "ActionResult",
-    "DecisionDateChange",
-    "OutcomeRequest",
-    "PlannedFollowUp",
-    "change_decision_date",
-    "delete_interview",
-    "record_outcome",
-    "stop_everything",
-    "stop_follow_ups",
-]

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from followup.adapters.dynamodb import FollowUpTable, TimelineEntry
 from followup.adapters.scheduler import FollowUpScheduler, schedule_name
-from followup.core.text import parse_instant
-from followup.domain.models import FollowUpKind, FollowUpStatus, InterviewRequest, PlannedFollowUp, SkippedStep
+from followup.domain.events import (
+    EXPIRE_REVIEW,
+    DecisionDateChanged,
+    FollowUpApproved,
+    FollowUpsRescheduled,
+    InterviewSubmitted,
+    SchedulePayload,
+)
+from followup.domain.models import FollowUpKind, FollowUpStatus, InterviewRequest, PlannedFollowUp
 
 logger = Logger(child=True)
 
 HOLD_SUFFIX = "-hold"
-EXPIRE_REVIEW = "expire_review"
 
 
 def retention_deadline(follow_ups: list[PlannedFollowUp], submitted_at: datetime, retention_days: int) -> datetime:
@@ -62,7 +67,7 @@ class Planner:
                 schedule_name(interview_id, item.id),
                 due_at=item.due_at,
                 timezone=item.timezone,
-                payload={"interview_id": interview_id, "follow_up_id": item.id},
+                payload=SchedulePayload(interview_id=interview_id, follow_up_id=item.id),
             )
         )
         if needs_review(request, item):
@@ -71,21 +76,21 @@ class Planner:
                 hold_schedule_name(interview_id, item.id),
                 due_at=item.due_at + timedelta(hours=request.preferences.review_hold_hours),
                 timezone=item.timezone,
-                payload={"interview_id": interview_id, "follow_up_id": item.id, "action": EXPIRE_REVIEW},
+                payload=SchedulePayload(interview_id=interview_id, follow_up_id=item.id, action=EXPIRE_REVIEW),
             )
         return created
 
-    def store_and_schedule(self, detail: Mapping[str, Any]) -> PlanningResult:
+    def store_and_schedule(self, event: InterviewSubmitted) -> PlanningResult:
         """Persist a submitted interview with its plan, then create one schedule per follow-up.
 
         Idempotent: a redelivered event finds the interview stored (the transaction's condition fails, nothing is
         written) and re-creates only the schedules still missing for follow-ups still scheduled.
         """
-        interview_id = str(detail["interview_id"])
-        submitted_at = parse_instant(str(detail["submitted_at"]))
-        request = InterviewRequest.model_validate(detail["interview"])
-        follow_ups = [PlannedFollowUp.model_validate(item) for item in detail["follow_ups"]]
-        skipped = [SkippedStep.model_validate(item) for item in detail.get("skipped", [])]
+        interview_id = event.interview_id
+        submitted_at = event.submitted_at
+        request = InterviewRequest.model_validate(event.interview)
+        follow_ups = event.follow_ups
+        skipped = event.skipped
         expires_at = retention_deadline(follow_ups, submitted_at, self._retention_days)
         timeline = [TimelineEntry(at=submitted_at, event="submitted", detail=f"{len(follow_ups)} follow-ups planned")]
         timeline += [
@@ -105,7 +110,7 @@ class Planner:
         stored = self._table.store_planned_interview(
             interview_id=interview_id,
             submitted_at=submitted_at,
-            document=detail["interview"],
+            document=event.interview,
             follow_ups=follow_ups,
             timeline=timeline,
             expires_at=expires_at,
@@ -135,18 +140,17 @@ class Planner:
         logger.info("schedules deleted", extra={"interview_id": interview_id, "deleted": deleted})
         return deleted
 
-    def reschedule(self, detail: Mapping[str, Any]) -> int:
+    def reschedule(self, event: DecisionDateChanged | FollowUpsRescheduled) -> int:
         """Move still-scheduled follow-ups to new times: update the item, then delete + create the schedule
         (never UpdateSchedule, which resets every field it is not given)."""
-        interview_id = str(detail["interview_id"])
+        interview_id = event.interview_id
         bundle = self._table.load_interview(interview_id)
         if bundle is None:
             return 0
-        document = detail.get("interview") or bundle.interview["document"]
+        document = event.interview or bundle.interview["document"]
         request = InterviewRequest.model_validate(document)
         moved = 0
-        for raw in detail.get("follow_ups", []):
-            item = PlannedFollowUp.model_validate(raw)
+        for item in event.follow_ups:
             if not self._table.reschedule(interview_id, item, document=document):
                 continue  # sent, cancelled or claimed meanwhile: nothing to move
             self.delete_schedules(interview_id, [item.id])
@@ -155,11 +159,10 @@ class Planner:
         logger.info("follow-ups re-planned", extra={"interview_id": interview_id, "moved": moved})
         return moved
 
-    def schedule_approved(self, detail: Mapping[str, Any]) -> int:
+    def schedule_approved(self, event: FollowUpApproved) -> int:
         """An approved draft: schedule its real send for the next minute (its first schedule has fired)."""
-        interview_id = str(detail["interview_id"])
-        follow_up_id = str(detail["follow_up_id"])
-        due = parse_instant(str(detail["due_at"]))
+        interview_id, follow_up_id = event.interview_id, event.follow_up_id
+        due = event.due_at
         due = (due + timedelta(minutes=1)).replace(second=0, microsecond=0).astimezone(UTC)
         self._scheduler.delete(hold_schedule_name(interview_id, follow_up_id))
         return int(
@@ -167,6 +170,6 @@ class Planner:
                 schedule_name(interview_id, follow_up_id),
                 due_at=due,
                 timezone="UTC",
-                payload={"interview_id": interview_id, "follow_up_id": follow_up_id},
+                payload=SchedulePayload(interview_id=interview_id, follow_up_id=follow_up_id),
             )
         )

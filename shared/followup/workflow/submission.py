@@ -17,9 +17,9 @@ from followup.adapters.events import EventPublisher
 from followup.core import clock
 from followup.core.text import iso_utc
 from followup.domain.cadence import plan_follow_ups
+from followup.domain.events import InterviewSubmitted
 from followup.domain.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp
 from followup.messages.lint import Finding, lint_plan
-from followup.workflow.lifecycle import INTERVIEW_SUBMITTED
 
 
 def new_interview_id(at: datetime) -> str:
@@ -67,14 +67,13 @@ def submit_interview(request: InterviewRequest, publisher: EventPublisher) -> Su
     plan = plan_follow_ups(request, submitted_at)
     interview_id = new_interview_id(submitted_at)
     publisher.publish(
-        INTERVIEW_SUBMITTED,
-        {
-            "interview_id": interview_id,
-            "submitted_at": iso_utc(submitted_at),
-            "interview": request.to_document(),
-            "follow_ups": [item.model_dump(mode="json") for item in plan.follow_ups],
-            "skipped": [item.model_dump(mode="json") for item in plan.skipped],
-        },
+        InterviewSubmitted(
+            interview_id=interview_id,
+            submitted_at=submitted_at,
+            interview=request.to_document(),
+            follow_ups=list(plan.follow_ups),
+            skipped=list(plan.skipped),
+        )
     )
     return SubmissionResult(
         interview_id=interview_id,

@@ -29,6 +29,7 @@ from followup.core.text import parse_instant
 
 if TYPE_CHECKING:
     from jinja2 import Environment
+from followup.domain.kinds import spec
 from followup.domain.models import InterviewRequest
 
 router = APIGatewayHttpRouter()
@@ -38,14 +39,6 @@ HTML = "text/html; charset=utf-8"
 _INTERVIEW_ID = re.compile(r"^[0-9a-f]{22}$")
 _INTERVIEWER_FIELDS = ("name", "email", "title", "timezone", "topics", "linkedin_url", "mailing_address")
 
-KIND_LABELS = {
-    "thank_you": "Thank-you",
-    "check_in": "Check-in",
-    "final": "Final check-in",
-    "reminder_handwritten_note": "Reminder: handwritten note",
-    "reminder_linkedin": "Reminder: LinkedIn",
-    "reminder_work_samples": "Reminder: work samples",
-}
 
 # Where an error about a whole object is shown: beside the field a person would change.
 _OBJECT_ERROR_FIELDS = {
@@ -76,7 +69,7 @@ def _environment() -> Environment:
     )
     environment.globals["field_id"] = field_id
     environment.globals["field_label"] = field_label
-    environment.globals["kind_label"] = lambda kind: KIND_LABELS.get(str(kind), str(kind))
+    environment.globals["kind_label"] = lambda kind: spec(kind).label
     return environment
 
 
