@@ -11,13 +11,18 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from followup.core.text import iso_utc
-from followup.domain.models import FollowUpKind, FollowUpStatus, PlannedFollowUp
+from followup.domain.kinds import FollowUpKind
+from followup.domain.models import FollowUpStatus, PlannedFollowUp
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef, UpdateItemInputTypeDef, UpdateTypeDef
 
 INTERVIEW_SK = "#INTERVIEW"
 FOLLOW_UP_PREFIX = "FU#"
@@ -152,13 +157,15 @@ class ClaimResult:
 class FollowUpTable:
     """Reads and writes interviews, follow-ups and timeline entries."""
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
 
     # -- writes -----------------------------------------------------------------------------------------------
 
-    def _timeline_put(self, interview_id: str, entry: TimelineEntry, seq: int, expires_at: datetime) -> dict[str, Any]:
+    def _timeline_put(
+        self, interview_id: str, entry: TimelineEntry, seq: int, expires_at: datetime
+    ) -> TransactWriteItemTypeDef:
         # The sequence keeps entries written in one call distinct and in order.
         sk = f"{TIMELINE_PREFIX}{iso_utc(entry.at)}#{seq:03d}#{entry.event}#{entry.follow_up_id or ''}"
         return {
@@ -197,7 +204,7 @@ class FollowUpTable:
         pk = interview_pk(interview_id)
         document_json = json.dumps(document, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
         candidate = document.get("candidate", {})
-        items: list[dict[str, Any]] = [
+        items: list[TransactWriteItemTypeDef] = [
             {
                 "Put": {
                     "TableName": self._table,
@@ -298,8 +305,8 @@ class FollowUpTable:
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=_to_item(
                     {
-                        ":sending": "sending",
-                        ":scheduled": "scheduled",
+                        ":sending": FollowUpStatus.SENDING,
+                        ":scheduled": FollowUpStatus.SCHEDULED,
                         ":now": iso_utc(now),
                         ":horizon": iso_utc(now + early_tolerance),
                         ":token": token,
@@ -317,12 +324,14 @@ class FollowUpTable:
                 return ClaimResult(record=None, current_status=None)
             values = _from_item(old)
             status = values.get("status")
-            if status == "sending" and values.get("claim_token") == token:
-                return ClaimResult(record=FollowUpRecord.from_item(old), current_status="sending")
+            if status == FollowUpStatus.SENDING and values.get("claim_token") == token:
+                return ClaimResult(record=FollowUpRecord.from_item(old), current_status=FollowUpStatus.SENDING)
             if status == "scheduled":
                 status = "not_due"
             return ClaimResult(record=None, current_status=status)
-        return ClaimResult(record=FollowUpRecord.from_item(response["Attributes"]), current_status="sending")
+        return ClaimResult(
+            record=FollowUpRecord.from_item(response["Attributes"]), current_status=FollowUpStatus.SENDING
+        )
 
     def _get_follow_up_item(self, interview_id: str, follow_up_id: str) -> dict[str, Any] | None:
         # Only on a failed claim, and only where the failure did not carry the item (older DynamoDB emulators).
@@ -344,7 +353,7 @@ class FollowUpTable:
         extra: Mapping[str, Any] | None = None,
         timeline: TimelineEntry | None = None,
         expires_at: datetime | None = None,
-        extra_puts: Sequence[dict[str, Any]] | None = None,
+        extra_puts: Sequence[TransactWriteItemTypeDef] | None = None,
     ) -> bool:
         names = {"#status": "status"}
         values: dict[str, Any] = {":to": to_status}
@@ -357,7 +366,7 @@ class FollowUpTable:
         for index, status in enumerate(from_statuses):
             values[f":from{index}"] = status
             allowed.append(f":from{index}")
-        update = {
+        update: UpdateTypeDef = {
             "TableName": self._table,
             "Key": _to_item({"pk": interview_pk(interview_id), "sk": f"{FOLLOW_UP_PREFIX}{follow_up_id}"}),
             "UpdateExpression": "SET " + ", ".join(sets),
@@ -367,7 +376,7 @@ class FollowUpTable:
         }
         try:
             if timeline is None:
-                self._client.update_item(**update)
+                self._client.update_item(**cast("UpdateItemInputTypeDef", update))
             else:
                 assert expires_at is not None
                 # One transaction: the state change and its timeline entry land together or not at all.
@@ -395,7 +404,7 @@ class FollowUpTable:
 
         The same transaction indexes the MessageId (`MSG#<id>`) so a reply's In-Reply-To finds its interview.
         """
-        message_index = {
+        message_index: TransactWriteItemTypeDef = {
             "Put": {
                 "TableName": self._table,
                 "Item": _to_item(
@@ -412,8 +421,8 @@ class FollowUpTable:
         return self._transition(
             record.interview_id,
             record.follow_up_id,
-            from_statuses=["sending"],
-            to_status="sent",
+            from_statuses=[FollowUpStatus.SENDING],
+            to_status=FollowUpStatus.SENT,
             extra={"message_id": message_id, "sent_at": iso_utc(now)},
             timeline=TimelineEntry(at=now, event="sent", detail=detail, follow_up_id=record.follow_up_id),
             expires_at=expires_at,
@@ -423,7 +432,10 @@ class FollowUpTable:
     def release_claim(self, record: FollowUpRecord) -> bool:
         """`sending → scheduled`: nothing was sent (e.g. SES throttled), so the queue may retry the record."""
         return self._transition(
-            record.interview_id, record.follow_up_id, from_statuses=["sending"], to_status="scheduled"
+            record.interview_id,
+            record.follow_up_id,
+            from_statuses=[FollowUpStatus.SENDING],
+            to_status=FollowUpStatus.SCHEDULED,
         )
 
     def mark_failed(
@@ -464,7 +476,7 @@ class FollowUpTable:
         return self._transition(
             interview_id,
             follow_up_id,
-            from_statuses=["scheduled", "awaiting_approval"],
+            from_statuses=[FollowUpStatus.SCHEDULED, FollowUpStatus.AWAITING_APPROVAL],
             to_status=str(status),
             extra={"reason": reason, "stopped_at": iso_utc(now)},
         )
@@ -474,7 +486,7 @@ class FollowUpTable:
         return self._transition(
             record.interview_id,
             record.follow_up_id,
-            from_statuses=["sending"],
+            from_statuses=[FollowUpStatus.SENDING],
             to_status=str(FollowUpStatus.AWAITING_APPROVAL),
             extra={"hold_until": iso_utc(hold_until), "draft_sent_at": iso_utc(now)},
             timeline=TimelineEntry(
@@ -488,7 +500,7 @@ class FollowUpTable:
         return self._transition(
             interview_id,
             follow_up_id,
-            from_statuses=["awaiting_approval"],
+            from_statuses=[FollowUpStatus.AWAITING_APPROVAL],
             to_status=str(FollowUpStatus.SCHEDULED),
             extra={"approved": True, "approved_at": iso_utc(now), "due_at": iso_utc(now)},
         )
@@ -498,7 +510,7 @@ class FollowUpTable:
         return self._transition(
             interview_id,
             follow_up.id,
-            from_statuses=["scheduled"],
+            from_statuses=[FollowUpStatus.SCHEDULED],
             to_status=str(FollowUpStatus.SCHEDULED),
             extra={
                 "due_at": iso_utc(follow_up.due_at),
@@ -525,7 +537,7 @@ class FollowUpTable:
                 json.dumps(value, sort_keys=True, ensure_ascii=False) if attribute == "document" else value
             )
             sets.append(f"#a{index} = :v{index}")
-        update = {
+        update: TransactWriteItemTypeDef = {
             "Update": {
                 "TableName": self._table,
                 "Key": _to_item({"pk": interview_pk(interview_id), "sk": INTERVIEW_SK}),

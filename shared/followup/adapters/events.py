@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from followup.domain.events import BusEvent
+
+if TYPE_CHECKING:
+    from mypy_boto3_events.client import EventBridgeClient
 
 SOURCE = "followup.api"
 
@@ -15,7 +18,7 @@ class PublishError(RuntimeError):
 
 
 class EventPublisher:
-    def __init__(self, client: Any, bus_name: str) -> None:
+    def __init__(self, client: EventBridgeClient, bus_name: str) -> None:
         self._client = client
         self._bus = bus_name
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.client import S3Client
 
 # SES accepts inbound messages up to 40 MB; a reply's headers and new text are in its first megabytes.
 MAX_READ_BYTES = 5 * 1024 * 1024
@@ -12,7 +15,7 @@ _MISSING = frozenset({"NoSuchKey", "404", "NoSuchBucket", "AccessDenied"})
 
 
 class InboundMailStore:
-    def __init__(self, client: Any, bucket: str, prefix: str) -> None:
+    def __init__(self, client: S3Client, bucket: str, prefix: str) -> None:
         self._client = client
         self.bucket = bucket
         self.prefix = prefix

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from botocore.exceptions import ClientError
 
 from followup.domain.events import SchedulePayload
+
+if TYPE_CHECKING:
+    from mypy_boto3_scheduler.client import EventBridgeSchedulerClient
+    from mypy_boto3_scheduler.type_defs import TargetTypeDef
 
 # Scheduler keeps retrying a failed delivery to SQS for up to a day before it goes to the schedule DLQ.
 RETRY_POLICY = {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
@@ -37,13 +41,23 @@ class ScheduleTarget:
 
 
 class FollowUpScheduler:
-    def __init__(self, client: Any, group_name: str, target: ScheduleTarget) -> None:
+    def __init__(self, client: EventBridgeSchedulerClient, group_name: str, target: ScheduleTarget) -> None:
         self._client = client
         self._group = group_name
         self._target = target
 
     def create(self, name: str, *, due_at: datetime, timezone: str, payload: SchedulePayload) -> bool:
         """Create the schedule; False when it already exists (a redelivered event), which is success."""
+        target: TargetTypeDef = {
+            "Arn": self._target.queue_arn,
+            "RoleArn": self._target.role_arn,
+            "Input": payload.model_dump_json(exclude_none=True),
+            "RetryPolicy": {
+                "MaximumEventAgeInSeconds": RETRY_POLICY["MaximumEventAgeInSeconds"],
+                "MaximumRetryAttempts": RETRY_POLICY["MaximumRetryAttempts"],
+            },
+            "DeadLetterConfig": {"Arn": self._target.dead_letter_arn},
+        }
         try:
             self._client.create_schedule(
                 Name=name,
@@ -53,13 +67,7 @@ class FollowUpScheduler:
                 FlexibleTimeWindow={"Mode": "OFF"},
                 ActionAfterCompletion="DELETE",
                 State="ENABLED",
-                Target={
-                    "Arn": self._target.queue_arn,
-                    "RoleArn": self._target.role_arn,
-                    "Input": payload.model_dump_json(exclude_none=True),
-                    "RetryPolicy": RETRY_POLICY,
-                    "DeadLetterConfig": {"Arn": self._target.dead_letter_arn},
-                },
+                Target=target,
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConflictException":

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mypy_boto3_ssm.client import SSMClient
 
 SECRET_CACHE_SECONDS = 300
 
 
 class SecretStore:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: SSMClient) -> None:
         from aws_lambda_powertools.utilities.parameters import SSMProvider
 
         self._provider = SSMProvider(boto3_client=client)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from followup.core.pacing import SendPacer
+
+if TYPE_CHECKING:
+    from mypy_boto3_sesv2.client import SESV2Client
+    from mypy_boto3_sesv2.type_defs import DestinationTypeDef, MessageTypeDef
 
 _THROTTLING_CODES = frozenset(
     {"TooManyRequestsException", "Throttling", "ThrottlingException", "LimitExceededException"}
@@ -38,18 +42,18 @@ class OutgoingEmail:
 
 
 class EmailSender:
-    def __init__(self, client: Any, configuration_set: str, pacer: SendPacer | None = None) -> None:
+    def __init__(self, client: SESV2Client, configuration_set: str, pacer: SendPacer | None = None) -> None:
         self._client = client
         self._configuration_set = configuration_set
         self._pacer = pacer
 
     def send(self, email: OutgoingEmail) -> str:
-        destination: dict[str, list[str]] = {"ToAddresses": list(email.to)}
+        destination: DestinationTypeDef = {"ToAddresses": list(email.to)}
         if email.cc:
             destination["CcAddresses"] = list(email.cc)
         if email.bcc:
             destination["BccAddresses"] = list(email.bcc)
-        simple: dict[str, Any] = {
+        simple: MessageTypeDef = {
             "Subject": {"Data": email.subject, "Charset": "UTF-8"},
             "Body": {
                 "Text": {"Data": email.text, "Charset": "UTF-8"},

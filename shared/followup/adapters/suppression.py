@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
@@ -24,6 +24,10 @@ SuppressionReason = Literal["BOUNCE", "COMPLAINT"]
 # What an endpoint without the SES v2 suppression API answers (moto server: a bare 404); real SES implements it.
 _UNSUPPORTED_ERROR_CODES = frozenset({"404", "501", "NotImplemented", "UnknownOperationException", "InvalidAction"})
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_sesv2.client import SESV2Client
+
 
 def suppression_key(address: str) -> dict[str, Any]:
     return {"pk": {"S": f"{SUPPRESSION_PREFIX}{address.strip().lower()}"}, "sk": {"S": SUPPRESSION_SK}}
@@ -32,7 +36,7 @@ def suppression_key(address: str) -> dict[str, Any]:
 class SuppressionList:
     """Addresses that bounced permanently or complained; the planner drops follow-ups to them at store time."""
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
 
@@ -77,7 +81,7 @@ class SuppressionList:
         return found
 
 
-def is_suppressed(table_client: Any, table_name: str, addresses: Iterable[str]) -> set[str]:
+def is_suppressed(table_client: DynamoDBClient, table_name: str, addresses: Iterable[str]) -> set[str]:
     """Which of `addresses` (lower-cased) must not be mailed: for the planner, before it stores follow-ups."""
     return SuppressionList(table_client, table_name).suppressed(addresses)
 
@@ -85,7 +89,7 @@ def is_suppressed(table_client: Any, table_name: str, addresses: Iterable[str]) 
 class AccountSuppression:
     """SES's account-level suppression list: SES itself then refuses to deliver to the address."""
 
-    def __init__(self, sesv2_client: Any) -> None:
+    def __init__(self, sesv2_client: SESV2Client) -> None:
         self._client = sesv2_client
 
     def suppress(self, address: str, reason: SuppressionReason) -> bool:

@@ -53,8 +53,8 @@ def _clean_message(message: str) -> str:
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
-@app.exception_handler(RequestValidationError)
-def _invalid_fields(exc: RequestValidationError) -> Response:
+@app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+def _invalid_fields(exc: RequestValidationError) -> Response[str]:
     fields = []
     for error in exc.errors():
         loc = tuple(error.get("loc", ()))
@@ -68,13 +68,13 @@ def _invalid_fields(exc: RequestValidationError) -> Response:
     return json_response(422, error_body("invalid_fields", "some fields are invalid", fields))
 
 
-@app.exception_handler(ApiError)
-def _api_error(exc: ApiError) -> Response:
+@app.exception_handler(ApiError)  # type: ignore[untyped-decorator]
+def _api_error(exc: ApiError) -> Response[str]:
     return exc.response()
 
 
-@app.exception_handler([ClientError, BotoCoreError, PublishError])
-def _dependency_unavailable(exc: Exception) -> Response:
+@app.exception_handler([ClientError, BotoCoreError, PublishError])  # type: ignore[untyped-decorator]
+def _dependency_unavailable(exc: Exception) -> Response[str]:
     # An AWS dependency failed: nothing was accepted, the client may retry (with its Idempotency-Key).
     logger.exception("dependency failure", extra={"error": type(exc).__name__})
     return json_response(
@@ -99,7 +99,7 @@ ROUTE_METHODS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
 
 
 @app.not_found
-def _not_found(_: Exception) -> Response:
+def _not_found(_: Exception) -> Response[str]:
     path = app.current_event.path
     for pattern, methods in ROUTE_METHODS:
         if pattern.match(path):
@@ -111,7 +111,7 @@ def _not_found(_: Exception) -> Response:
 
 
 @app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
-def openapi_document():
+def openapi_document():  # type: ignore[no-untyped-def]
     return Response(
         status_code=200,
         content_type="application/json",

@@ -22,11 +22,11 @@ class ApiError(Exception):
         self.message = message
         self.fields = fields or []
 
-    def response(self) -> Response:
+    def response(self) -> Response[str]:
         return json_response(self.status, error_body(self.code, self.message, self.fields))
 
 
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
     return Response(
         status_code=status,
         content_type="application/json",

@@ -40,7 +40,7 @@ def build_idempotent_submit(deps: ApiServices) -> Callable[..., dict[str, Any]]:
         raise_on_no_idempotency_key=True,
     )
 
-    @idempotent_function(data_keyword_argument="submission", persistence_store=store, config=config)
+    @idempotent_function(data_keyword_argument="submission", persistence_store=store, config=config)  # type: ignore[untyped-decorator]
     def submit(submission: dict[str, Any]) -> dict[str, Any]:
         request = InterviewRequest.model_validate(submission["document"])
         return submit_interview(request, deps.publisher).body()

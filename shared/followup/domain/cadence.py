@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from followup.domain.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp, SkippedStep
+from followup.domain.kinds import FollowUpKind
+from followup.domain.models import InterviewRequest, Plan, PlannedFollowUp, SkippedStep
 
 __all__ = [
     "DEFAULT_POLICY",

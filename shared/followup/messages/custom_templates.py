@@ -32,7 +32,8 @@ from typing import Any, get_args
 from jinja2 import ChoiceLoader, FunctionLoader, PackageLoader, TemplateError, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from followup.domain.models import FollowUpKind, InterviewRequest, PlannedFollowUp, Tone
+from followup.domain.kinds import FollowUpKind
+from followup.domain.models import InterviewRequest, PlannedFollowUp, Tone
 from followup.messages.render import TEMPLATE_VARIABLES, configure_environment, render_follow_up, subject_line
 
 __all__ = [

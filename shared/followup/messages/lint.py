@@ -23,7 +23,8 @@ from itertools import combinations
 from typing import Any, Literal
 
 from followup.core.text import HONORIFICS, MONTHS
-from followup.domain.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp
+from followup.domain.kinds import FollowUpKind
+from followup.domain.models import InterviewRequest, Plan, PlannedFollowUp
 from followup.messages.render import (
     SUBJECT_MAX,
     WORD_LIMITS,

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from followup.core.text import CONTROL_CHARS, HONORIFICS, LINE_BREAKS, MONTHS, WEEKDAYS
-from followup.domain.kinds import KINDS, UnknownKindError
-from followup.domain.models import FollowUpKind, Interviewer, InterviewRequest, PlannedFollowUp
+from followup.domain.kinds import KINDS, FollowUpKind, UnknownKindError
+from followup.domain.models import Interviewer, InterviewRequest, PlannedFollowUp
 
 if TYPE_CHECKING:
     from jinja2 import Environment, Template

@@ -29,7 +29,8 @@ from followup.core.links import DEFAULT_LINK_LIFETIME, LinkAction, LinkClaim, li
 from followup.core.reply_address import reply_address
 from followup.core.text import parse_instant
 from followup.domain.events import EXPIRE_REVIEW, SchedulePayload
-from followup.domain.models import FollowUpKind, FollowUpStatus, InterviewRequest
+from followup.domain.kinds import FollowUpKind
+from followup.domain.models import FollowUpStatus, InterviewRequest
 from followup.messages.lint import hard_failure_reason, lint_message
 from followup.messages.render import RenderedMessage, render_follow_up
 
@@ -267,7 +268,7 @@ class FollowUpSender:
         self._table.mark_failed(
             record.interview_id,
             record.follow_up_id,
-            from_statuses=["sending"],
+            from_statuses=[FollowUpStatus.SENDING],
             reason=reason,
             now=now,
             expires_at=_expires_at(record),
@@ -285,7 +286,7 @@ class FollowUpSender:
         if not self._table.mark_failed(
             interview_id,
             follow_up_id,
-            from_statuses=["awaiting_approval"],
+            from_statuses=[FollowUpStatus.AWAITING_APPROVAL],
             reason=reason,
             now=now,
             expires_at=_expires_at(record),
@@ -302,7 +303,7 @@ class FollowUpSender:
     def _settle_stale_claim(self, interview_id: str, follow_up_id: str, now: datetime) -> SendOutcome:
         bundle = self._table.load_interview(interview_id)
         record = next((r for r in (bundle.follow_ups if bundle else []) if r.follow_up_id == follow_up_id), None)
-        if record is None or record.status != "sending" or record.claimed_at is None:
+        if record is None or record.status != FollowUpStatus.SENDING or record.claimed_at is None:
             return SendOutcome.SKIPPED
         claimed_at = parse_instant(record.claimed_at)
         if now - claimed_at < CLAIM_LEASE:
@@ -314,7 +315,7 @@ class FollowUpSender:
         self._table.mark_failed(
             interview_id,
             follow_up_id,
-            from_statuses=["sending"],
+            from_statuses=[FollowUpStatus.SENDING],
             reason=reason,
             now=now,
             expires_at=_expires_at(record),

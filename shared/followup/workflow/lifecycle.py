@@ -19,10 +19,10 @@ from followup.adapters.dynamodb import FollowUpRecord, FollowUpTable, InterviewB
 from followup.adapters.events import EventPublisher
 from followup.core.text import CONTROL_CHARS, iso_utc, parse_instant
 from followup.domain.events import DecisionDateChanged, FollowUpsStopped, InterviewDeleted, InterviewOutcomeRecorded
-from followup.domain.kinds import KINDS
-from followup.domain.models import FollowUpKind, FollowUpStatus, InterviewRequest, PlausibleDate
+from followup.domain.kinds import KINDS, FollowUpKind
+from followup.domain.models import FollowUpStatus, InterviewRequest, PlausibleDate
 
-PENDING = frozenset({"scheduled", "awaiting_approval"})
+PENDING = frozenset({FollowUpStatus.SCHEDULED, FollowUpStatus.AWAITING_APPROVAL})
 RE_PLANNED_KINDS = frozenset(kind for kind, spec in KINDS.items() if spec.replanned_on_decision_change)
 
 Outcome = Literal["offer", "rejected", "withdrawn", "heard_back", "hired"]

@@ -18,7 +18,8 @@ from followup.domain.events import (
     InterviewSubmitted,
     SchedulePayload,
 )
-from followup.domain.models import FollowUpKind, FollowUpStatus, InterviewRequest, PlannedFollowUp
+from followup.domain.kinds import FollowUpKind
+from followup.domain.models import FollowUpStatus, InterviewRequest, PlannedFollowUp
 
 logger = Logger(child=True)
 
@@ -120,7 +121,9 @@ class Planner:
         if not stored:
             bundle = self._table.load_interview(interview_id)
             still_scheduled = {
-                record.follow_up_id for record in (bundle.follow_ups if bundle else []) if record.status == "scheduled"
+                record.follow_up_id
+                for record in (bundle.follow_ups if bundle else [])
+                if record.status == FollowUpStatus.SCHEDULED
             }
             to_schedule = [item for item in to_schedule if item.id in still_scheduled]
             logger.info("interview already stored; re-checking schedules", extra={"interview_id": interview_id})

@@ -18,7 +18,8 @@ from followup.core import clock
 from followup.core.text import iso_utc
 from followup.domain.cadence import plan_follow_ups
 from followup.domain.events import InterviewSubmitted
-from followup.domain.models import FollowUpKind, InterviewRequest, Plan, PlannedFollowUp
+from followup.domain.kinds import FollowUpKind
+from followup.domain.models import FollowUpStatus, InterviewRequest, Plan, PlannedFollowUp
 from followup.messages.lint import Finding, lint_plan
 
 
@@ -55,7 +56,7 @@ class SubmissionResult:
     def body(self) -> dict[str, Any]:
         return {
             "interview_id": self.interview_id,
-            "status": "scheduled",
+            "status": FollowUpStatus.SCHEDULED,
             "follow_ups": [follow_up_summary(item) for item in self.plan.follow_ups],
             "warnings": self.warnings,
         }

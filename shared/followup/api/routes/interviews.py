@@ -25,7 +25,7 @@ from followup.core import clock
 from followup.domain.models import InterviewRequest
 from followup.workflow.lifecycle import DecisionDateChange, OutcomeRequest
 
-router = APIGatewayHttpRouter()
+router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
 INTERVIEW_ID_PATTERN = re.compile(r"^[0-9a-f]{22}$")
@@ -44,7 +44,7 @@ def _fingerprint(document: dict[str, Any]) -> str:
         **ERROR_RESPONSES,
     },
 )
-def create_interview(interview: Annotated[InterviewRequest, Body()]):
+def create_interview(interview: Annotated[InterviewRequest, Body()]):  # type: ignore[no-untyped-def]
     from followup.workflow.submission import submit_interview
 
     deps = services()
@@ -68,7 +68,7 @@ def create_interview(interview: Annotated[InterviewRequest, Body()]):
         **ERROR_RESPONSES,
     },
 )
-def get_interview(id: str):
+def get_interview(id: str):  # type: ignore[no-untyped-def]
     from followup.api.views import interview_view
 
     if not INTERVIEW_ID_PATTERN.match(id):
@@ -96,7 +96,7 @@ def _load(interview_id: str) -> InterviewBundle:
         **ERROR_RESPONSES,
     },
 )
-def post_outcome(id: str, outcome: Annotated[OutcomeRequest, Body()]):
+def post_outcome(id: str, outcome: Annotated[OutcomeRequest, Body()]):  # type: ignore[no-untyped-def]
     from followup.workflow.lifecycle import record_outcome
 
     deps = services()
@@ -112,7 +112,7 @@ def post_outcome(id: str, outcome: Annotated[OutcomeRequest, Body()]):
         **ERROR_RESPONSES,
     },
 )
-def patch_interview(id: str, change: Annotated[DecisionDateChange, Body()]):
+def patch_interview(id: str, change: Annotated[DecisionDateChange, Body()]):  # type: ignore[no-untyped-def]
     from followup.workflow.lifecycle import change_decision_date
 
     deps = services()
@@ -125,7 +125,7 @@ def patch_interview(id: str, change: Annotated[DecisionDateChange, Body()]):
     summary="Delete the interview, its follow-ups, timeline and schedules",
     responses={204: {"description": "deleted"}, **ERROR_RESPONSES},
 )
-def delete_interview(id: str):
+def delete_interview(id: str):  # type: ignore[no-untyped-def]
     from followup.workflow.lifecycle import delete_interview as remove
 
     deps = services()
@@ -141,7 +141,7 @@ def delete_interview(id: str):
         **ERROR_RESPONSES,
     },
 )
-def preview(interview: Annotated[InterviewRequest, Body()]):
+def preview(interview: Annotated[InterviewRequest, Body()]):  # type: ignore[no-untyped-def]
     from followup.api.views import preview_interview
 
     return json_response(200, preview_interview(interview, clock.now()))

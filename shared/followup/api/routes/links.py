@@ -9,10 +9,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from followup.api.services import services
 from followup.core import clock
 
-router = APIGatewayHttpRouter()
+router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 
 
-def _link_page(token: str, act: bool) -> Response:
+def _link_page(token: str, act: bool) -> Response[str]:
     from followup.api.link_actions import PAGE_HEADERS, confirmation_page, invalid_page, perform, verify
     from followup.core.links import InvalidLink
 
@@ -34,10 +34,10 @@ def _link_page(token: str, act: bool) -> Response:
 
 
 @router.get("/a/<token>", summary="Confirmation page of a one-click link (changes nothing)", include_in_schema=False)
-def get_link(token: str):
+def get_link(token: str):  # type: ignore[no-untyped-def]
     return _link_page(token, act=False)
 
 
 @router.post("/a/<token>", summary="Perform a one-click link's action, once", include_in_schema=False)
-def post_link(token: str):
+def post_link(token: str):  # type: ignore[no-untyped-def]
     return _link_page(token, act=True)
