@@ -34,6 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # checkov over template.yaml (its own venv: its pins clash with the project's); skips are explained in .checkov.yaml.
 $(POLICY_VENV)/.installed:

@@ -1,4 +1,4 @@
-"""`followup`: the local stack and its tools (CONTRACT §5).
+"""`followup`: the local stack and its tools (README "The local stack").
 
     followup run [--port N]                       the whole pipeline on 127.0.0.1 (what `make run` starts)
     followup invoke <LogicalId> -e <event.json>   one handler on one event, in-process (twin of `sam local invoke`)
@@ -393,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview = commands.add_parser(
         "preview",
         help="print the plan and every rendered message (sends nothing)",
-        description="Plan an interview (CONTRACT §3 JSON) and print every message with its send time in the "
+        description="Plan an interview (the API's interview JSON) and print every message with its send time in the "
         "recipient's and the candidate's time zones. Nothing is stored or sent.",
     )
     preview.add_argument("interview", help="interview JSON file, e.g. examples/interview.json")

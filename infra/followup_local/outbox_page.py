@@ -1,6 +1,6 @@
 """The local stack's outbox for people: an HTML page (`/_local/outbox.html`) and one `.eml` file per message.
 
-Both are built from the outbox records of CONTRACT §5 (what the handlers asked SES to send, captured whole).
+Both are built from the outbox records (README "The local stack") (what the handlers asked SES to send, captured whole).
 """
 
 from __future__ import annotations

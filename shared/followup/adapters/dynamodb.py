@@ -1,7 +1,10 @@
-"""DynamoDB adapter: the only code that reads or writes the follow-up table.
+"""DynamoDB adapter: the only code that reads or writes the follow-up table (item codec: `records`).
 
 One partition per interview (`pk = IV#<id>`) holds the interview item, one item per follow-up and the timeline,
 so `GET /interviews/{id}` is a single Query and nothing on a request path scans.
+
+Why one module of this length: every conditional write of the follow-up state machine (claim, mark sent, cancel,
+reschedule, approve) sits side by side, so the transitions and their conditions can be reviewed together.
 """
 
 from __future__ import annotations
@@ -9,55 +12,33 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from followup.adapters.records import (
+    EARLY_TOLERANCE,
+    FOLLOW_UP_PREFIX,
+    INTERVIEW_SK,
+    TIMELINE_PREFIX,
+    ClaimResult,
+    FollowUpRecord,
+    InterviewBundle,
+    TimelineEntry,
+    epoch,
+    find_by_message_id_key,
+    from_item,
+    interview_pk,
+    message_pk,
+    to_item,
+)
 from followup.core.text import iso_utc
-from followup.domain.kinds import FollowUpKind
 from followup.domain.models import FollowUpStatus, PlannedFollowUp
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef, UpdateItemInputTypeDef, UpdateTypeDef
-
-INTERVIEW_SK = "#INTERVIEW"
-FOLLOW_UP_PREFIX = "FU#"
-TIMELINE_PREFIX = "TL#"
-
-# Scheduler fires within about a minute of the due time; anything earlier than this is not that schedule's delivery.
-EARLY_TOLERANCE = timedelta(minutes=5)
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-def interview_pk(interview_id: str) -> str:
-    return f"IV#{interview_id}"
-
-
-def message_pk(ses_message_id: str) -> str:
-    return f"MSG#{ses_message_id}"
-
-
-def find_by_message_id_key(ses_message_id: str) -> dict[str, Any]:
-    """Key of the index item written when a message is sent: its interview and follow-up."""
-    return {"pk": {"S": message_pk(ses_message_id)}, "sk": {"S": INTERVIEW_SK}}
-
-
-def _to_item(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _serializer.serialize(value) for key, value in values.items() if value is not None}
-
-
-def _from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _deserializer.deserialize(value) for key, value in item.items()}
-
-
-def _epoch(instant: datetime) -> int:
-    return int(instant.timestamp())
 
 
 def _is_condition_failure(exc: ClientError) -> bool:
@@ -67,91 +48,6 @@ def _is_condition_failure(exc: ClientError) -> bool:
 def _cancellation_codes(exc: ClientError) -> list[str]:
     reasons = exc.response.get("CancellationReasons", [])
     return [str(reason.get("Code", "None")) for reason in reasons]
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    event: str
-    detail: str = ""
-    follow_up_id: str | None = None
-
-
-@dataclass(frozen=True)
-class FollowUpRecord:
-    """A follow-up as stored: the plan plus its delivery state and the interview it belongs to."""
-
-    interview_id: str
-    follow_up_id: str
-    kind: str
-    to: str
-    to_name: str
-    timezone: str
-    due_at: str
-    status: str
-    interviewer_index: int | None
-    document: dict[str, Any]
-    message_id: str | None = None
-    claimed_at: str | None = None
-    attempts: int = 0
-    reason: str | None = None
-    approved: bool = False
-    hold_until: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_item(cls, item: Mapping[str, Any]) -> FollowUpRecord:
-        values = _from_item(item)
-        index = values.get("interviewer_index")
-        return cls(
-            interview_id=str(values["interview_id"]),
-            follow_up_id=str(values["follow_up_id"]),
-            kind=str(values["kind"]),
-            to=str(values["to"]),
-            to_name=str(values.get("to_name", "")),
-            timezone=str(values["timezone"]),
-            due_at=str(values["due_at"]),
-            status=str(values["status"]),
-            interviewer_index=None if index is None else int(index),
-            document=json.loads(values["document"]) if "document" in values else {},
-            message_id=values.get("message_id"),
-            claimed_at=values.get("claimed_at"),
-            attempts=int(values.get("attempts", 0)),
-            reason=values.get("reason"),
-            approved=bool(values.get("approved", False)),
-            hold_until=values.get("hold_until"),
-            raw=values,
-        )
-
-    def planned(self) -> PlannedFollowUp:
-        return PlannedFollowUp(
-            id=self.follow_up_id,
-            kind=FollowUpKind(self.kind),
-            to=self.to,
-            to_name=self.to_name,
-            timezone=self.timezone,
-            due_at=datetime.fromisoformat(self.due_at),
-            interviewer_index=self.interviewer_index,
-        )
-
-
-@dataclass(frozen=True)
-class InterviewBundle:
-    interview: dict[str, Any]
-    follow_ups: list[FollowUpRecord]
-    timeline: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    """Outcome of a claim: the claimed record, or why nothing was claimed (the item as it was)."""
-
-    record: FollowUpRecord | None
-    current_status: str | None
-
-    @property
-    def claimed(self) -> bool:
-        return self.record is not None
 
 
 class FollowUpTable:
@@ -171,7 +67,7 @@ class FollowUpTable:
         return {
             "Put": {
                 "TableName": self._table,
-                "Item": _to_item(
+                "Item": to_item(
                     {
                         "pk": interview_pk(interview_id),
                         "sk": sk,
@@ -179,7 +75,7 @@ class FollowUpTable:
                         "event": entry.event,
                         "detail": entry.detail,
                         "follow_up_id": entry.follow_up_id,
-                        "expires_at": _epoch(expires_at),
+                        "expires_at": epoch(expires_at),
                     }
                 ),
             }
@@ -208,7 +104,7 @@ class FollowUpTable:
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": _to_item(
+                    "Item": to_item(
                         {
                             "pk": pk,
                             "sk": INTERVIEW_SK,
@@ -217,7 +113,7 @@ class FollowUpTable:
                             "status": "active",
                             "document": document_json,
                             "candidate_email": str(candidate.get("email", "")).lower(),
-                            "expires_at": _epoch(expires_at),
+                            "expires_at": epoch(expires_at),
                         }
                     ),
                     "ConditionExpression": "attribute_not_exists(pk)",
@@ -260,7 +156,7 @@ class FollowUpTable:
         status: FollowUpStatus,
     ) -> dict[str, Any]:
         # The interview document rides on each follow-up so a send needs no second read (claim returns it all).
-        return _to_item(
+        return to_item(
             {
                 "pk": interview_pk(interview_id),
                 "sk": f"{FOLLOW_UP_PREFIX}{follow_up.id}",
@@ -275,7 +171,7 @@ class FollowUpTable:
                 "status": str(status),
                 "attempts": 0,
                 "document": document_json,
-                "expires_at": _epoch(expires_at),
+                "expires_at": epoch(expires_at),
             }
         )
 
@@ -299,11 +195,11 @@ class FollowUpTable:
         try:
             response = self._client.update_item(
                 TableName=self._table,
-                Key=_to_item({"pk": interview_pk(interview_id), "sk": f"{FOLLOW_UP_PREFIX}{follow_up_id}"}),
+                Key=to_item({"pk": interview_pk(interview_id), "sk": f"{FOLLOW_UP_PREFIX}{follow_up_id}"}),
                 UpdateExpression="SET #status = :sending, claimed_at = :now, claim_token = :token ADD attempts :one",
                 ConditionExpression="#status = :scheduled AND due_at <= :horizon",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=_to_item(
+                ExpressionAttributeValues=to_item(
                     {
                         ":sending": FollowUpStatus.SENDING,
                         ":scheduled": FollowUpStatus.SCHEDULED,
@@ -322,7 +218,7 @@ class FollowUpTable:
             old: Any = exc.response.get("Item") or self._get_follow_up_item(interview_id, follow_up_id)
             if not old:
                 return ClaimResult(record=None, current_status=None)
-            values = _from_item(old)
+            values = from_item(old)
             status = values.get("status")
             if status == FollowUpStatus.SENDING and values.get("claim_token") == token:
                 return ClaimResult(record=FollowUpRecord.from_item(old), current_status=FollowUpStatus.SENDING)
@@ -337,7 +233,7 @@ class FollowUpTable:
         # Only on a failed claim, and only where the failure did not carry the item (older DynamoDB emulators).
         response = self._client.get_item(
             TableName=self._table,
-            Key=_to_item({"pk": interview_pk(interview_id), "sk": f"{FOLLOW_UP_PREFIX}{follow_up_id}"}),
+            Key=to_item({"pk": interview_pk(interview_id), "sk": f"{FOLLOW_UP_PREFIX}{follow_up_id}"}),
             ConsistentRead=True,
         )
         item: dict[str, Any] | None = response.get("Item")
@@ -368,11 +264,11 @@ class FollowUpTable:
             allowed.append(f":from{index}")
         update: UpdateTypeDef = {
             "TableName": self._table,
-            "Key": _to_item({"pk": interview_pk(interview_id), "sk": f"{FOLLOW_UP_PREFIX}{follow_up_id}"}),
+            "Key": to_item({"pk": interview_pk(interview_id), "sk": f"{FOLLOW_UP_PREFIX}{follow_up_id}"}),
             "UpdateExpression": "SET " + ", ".join(sets),
             "ConditionExpression": f"#status IN ({', '.join(allowed)})",
             "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": _to_item(values),
+            "ExpressionAttributeValues": to_item(values),
         }
         try:
             if timeline is None:
@@ -407,13 +303,13 @@ class FollowUpTable:
         message_index: TransactWriteItemTypeDef = {
             "Put": {
                 "TableName": self._table,
-                "Item": _to_item(
+                "Item": to_item(
                     {
                         "pk": message_pk(message_id),
                         "sk": INTERVIEW_SK,
                         "interview_id": record.interview_id,
                         "follow_up_id": record.follow_up_id,
-                        "expires_at": _epoch(expires_at),
+                        "expires_at": epoch(expires_at),
                     }
                 ),
             }
@@ -540,11 +436,11 @@ class FollowUpTable:
         update: TransactWriteItemTypeDef = {
             "Update": {
                 "TableName": self._table,
-                "Key": _to_item({"pk": interview_pk(interview_id), "sk": INTERVIEW_SK}),
+                "Key": to_item({"pk": interview_pk(interview_id), "sk": INTERVIEW_SK}),
                 "UpdateExpression": "SET " + ", ".join(sets),
                 "ConditionExpression": "attribute_exists(pk)",
                 "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": _to_item(values),
+                "ExpressionAttributeValues": to_item(values),
             }
         }
         items = [update] + [
@@ -567,12 +463,12 @@ class FollowUpTable:
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=_to_item(
+                Item=to_item(
                     {
                         "pk": interview_pk(interview_id),
                         "sk": f"USED#{key}",
                         "at": iso_utc(now),
-                        "expires_at": _epoch(expires_at),
+                        "expires_at": epoch(expires_at),
                     }
                 ),
                 ConditionExpression="attribute_not_exists(pk)",
@@ -619,7 +515,7 @@ class FollowUpTable:
         item = response.get("Item")
         if not item:
             return None
-        values = _from_item(item)
+        values = from_item(item)
         return str(values["interview_id"]), str(values["follow_up_id"])
 
     # -- reads ------------------------------------------------------------------------------------------------
@@ -640,11 +536,11 @@ class FollowUpTable:
             for raw in page.get("Items", []):
                 sk = raw["sk"]["S"]
                 if sk == INTERVIEW_SK:
-                    interview = _from_item(raw)
+                    interview = from_item(raw)
                 elif sk.startswith(FOLLOW_UP_PREFIX):
                     follow_ups.append(FollowUpRecord.from_item(raw))
                 elif sk.startswith(TIMELINE_PREFIX):
-                    values = _from_item(raw)
+                    values = from_item(raw)
                     timeline.append(
                         {
                             "at": values["at"],

@@ -1,4 +1,4 @@
-"""The contract's error shape (CONTRACT §2) and the exception every API layer raises to produce it."""
+"""The contract's error shape (README "The HTTP API") and the exception every API layer raises to produce it."""
 
 from __future__ import annotations
 

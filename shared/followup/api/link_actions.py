@@ -7,15 +7,15 @@ import html
 from dataclasses import dataclass
 from datetime import datetime
 
-from followup.adapters.dynamodb import FollowUpTable, InterviewBundle, TimelineEntry
+from followup.adapters.dynamodb import FollowUpTable
 from followup.adapters.events import EventPublisher
-from followup.core.links import ACTION_LABELS, InvalidLink, LinkAction, LinkClaim, read_token
+from followup.adapters.records import InterviewBundle, TimelineEntry
+from followup.core.links import ACTION_LABELS, InvalidLink, LinkAction, LinkClaim
 from followup.domain.events import FollowUpApproved, FollowUpsStopped
 from followup.workflow.lifecycle import (
     OutcomeRequest,
     expires_at,
     find,
-    is_nudge,
     record_outcome,
     stop_everything,
 )
@@ -43,10 +43,6 @@ class Page:
 
 def invalid_page(error: InvalidLink) -> Page:
     return Page(403, "This link cannot be used", f"<p>{html.escape(str(error))}.</p>")
-
-
-def verify(secret: str, token: str, now: datetime) -> LinkClaim:
-    return read_token(secret, token, now=now)
 
 
 def _describe(bundle: InterviewBundle, claim: LinkClaim) -> str:
@@ -120,4 +116,4 @@ def perform(
     return Page(200, "Marked as done", f"<p>The {about} is marked as done.</p>")
 
 
-__all__ = ["PAGE_HEADERS", "Page", "confirmation_page", "invalid_page", "is_nudge", "perform", "verify"]
+__all__ = ["PAGE_HEADERS", "Page", "confirmation_page", "invalid_page", "perform"]

@@ -67,12 +67,6 @@ class ReplanResponse(BaseModel):
     follow_ups: list[FollowUpSummary]
 
 
-class LintFinding(BaseModel):
-    rule: str
-    severity: str
-    message: str
-
-
 class PreviewMessage(BaseModel):
     id: str
     kind: str

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from followup.adapters.dynamodb import InterviewBundle
+from followup.adapters.records import InterviewBundle
 from followup.core.text import iso_utc, parse_instant
 from followup.domain.cadence import plan_follow_ups
 from followup.domain.models import InterviewRequest, PlannedFollowUp

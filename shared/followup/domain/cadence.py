@@ -9,6 +9,9 @@ Vocabulary used below:
   recipient's local wall clock, on business days only.
 - Local wall times become instants with `datetime.combine(day, t, tzinfo=ZoneInfo(tz))` (fold=0): an ambiguous
   time (DST fall-back) takes its first occurrence, a non-existent one (spring-forward gap) lands just after the gap.
+
+Why one module of this length: the calendar, the send window and every step's rule are one policy read top to
+bottom; each section is a few short functions.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ _MAX_SEARCH_DAYS = 60
 
 @dataclass(frozen=True)
 class CadencePolicy:
-    """Every timing default of the cadence (DESIGN "Time and cadence defaults"); override any field."""
+    """Every timing default of the cadence (docs/timing.md); override any field."""
 
     thank_you_min_delay: timedelta = timedelta(hours=2)
     thank_you_max_delay: timedelta = timedelta(hours=24)

@@ -52,7 +52,9 @@ class BusEvent(BaseModel):
 class InterviewSubmitted(BusEvent):
     DETAIL_TYPE: ClassVar[str] = "InterviewSubmitted"
     submitted_at: datetime
-    interview: dict[str, Any]  # the CONTRACT §3 document, validated by the planner as `InterviewRequest`
+    interview: dict[
+        str, Any
+    ]  # the interview document (README "The HTTP API"), validated by the planner as `InterviewRequest`
     follow_ups: list[PlannedFollowUp]
     skipped: list[SkippedStep] = []
 

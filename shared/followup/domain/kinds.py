@@ -1,5 +1,5 @@
-"""The follow-up kinds (CONTRACT §4) and one registry entry per kind that cadence, messages, the linter, the form
-and the custom-template sample all read.
+"""The follow-up kinds (docs/architecture.md "Follow-up kinds") and one registry entry per kind that cadence,
+messages, the linter, the form and the custom-template sample all read.
 
 Adding a kind: one `FollowUpKind` member, one `KindSpec` in `KINDS`, its subject rule in
 `followup.messages.subjects`, and its templates (one per tone for company-facing kinds, `any` for the candidate's

@@ -1,4 +1,4 @@
-"""Domain models: the interview payload of CONTRACT §3 and the follow-ups planned from it.
+"""Domain models: the interview payload (README "The HTTP API") and the follow-ups planned from it.
 
 Limits are generous for a person but keep the whole validated payload far below EventBridge's 256 KB entry limit,
 so an accepted interview always fits in its `InterviewSubmitted` event and in one DynamoDB item.
@@ -229,7 +229,7 @@ class Preferences(_Strict):
 
 
 class InterviewRequest(_Strict):
-    """The body of `POST /interviews` (CONTRACT §3). Unknown fields at any level are rejected."""
+    """The body of `POST /interviews` (README "The HTTP API"). Unknown fields at any level are rejected."""
 
     candidate: Candidate
     company: Company

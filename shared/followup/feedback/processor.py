@@ -30,9 +30,10 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
-from followup.adapters.dynamodb import FollowUpTable, InterviewBundle, TimelineEntry
+from followup.adapters.dynamodb import FollowUpTable
 from followup.adapters.events import EventPublisher
 from followup.adapters.mailbox import InboundMailStore
+from followup.adapters.records import InterviewBundle, TimelineEntry
 from followup.adapters.suppression import AccountSuppression, SuppressionList, SuppressionReason
 from followup.core import clock
 from followup.core.observability import logger

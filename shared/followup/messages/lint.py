@@ -1,4 +1,5 @@
-"""The message linter: checks rendered follow-ups against the rubric of a good follow-up (DESIGN "Messages").
+"""The message linter: checks rendered follow-ups against the rubric of a good follow-up (docs/templates.md, "The
+linter's rubric").
 
 Two severities:
 - **hard**: the message must not go out. At send time the follow-up is held as `failed` with the reason
@@ -10,6 +11,9 @@ Two severities:
 
 `lint_plan` renders and lints every follow-up of a plan, panel similarity included; the API, preview and the
 sender all call it. Pure functions: no I/O, no clock.
+
+Why one module of this length: the rules are a table of small checks that share one tokenisation; one module
+keeps the rubric readable as a list.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 One Jinja2 body template per kind and tone writes the message as plain-text paragraphs; `layout.html.j2`
 (autoescaped) turns those same paragraphs into HTML, so the two parts can never say different things.
 Everything the candidate submitted reaches the templates as data only, never as template source.
+
+Why one module of this length: the context, the environment and the subjects of one message are computed
+together in one pass; helpers live in `core/text.py`.
 """
 
 from __future__ import annotations

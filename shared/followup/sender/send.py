@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
 
-from followup.adapters.dynamodb import FollowUpRecord, FollowUpTable
+from followup.adapters.dynamodb import FollowUpTable
+from followup.adapters.records import FollowUpRecord
 from followup.adapters.ses import EmailSender, OutgoingEmail, SendRejected, SendThrottled
 from followup.core import clock
 from followup.core.links import DEFAULT_LINK_LIFETIME, LinkAction, LinkClaim, link_url, make_token

@@ -9,14 +9,14 @@ schedules.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
-from followup.adapters.dynamodb import FollowUpRecord, FollowUpTable, InterviewBundle, TimelineEntry
+from followup.adapters.dynamodb import FollowUpTable
 from followup.adapters.events import EventPublisher
+from followup.adapters.records import FollowUpRecord, InterviewBundle, TimelineEntry
 from followup.core.text import CONTROL_CHARS, iso_utc, parse_instant
 from followup.domain.events import DecisionDateChanged, FollowUpsStopped, InterviewDeleted, InterviewOutcomeRecorded
 from followup.domain.kinds import KINDS, FollowUpKind
@@ -186,12 +186,6 @@ def delete_interview(table: FollowUpTable, publisher: EventPublisher, bundle: In
     publisher.publish(
         InterviewDeleted(interview_id=interview_id, follow_up_ids=[record.follow_up_id for record in bundle.follow_ups])
     )
-
-
-@dataclass(frozen=True)
-class ActionResult:
-    title: str
-    message: str
 
 
 def find(bundle: InterviewBundle, follow_up_id: str) -> FollowUpRecord | None:

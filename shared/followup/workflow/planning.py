@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from followup.adapters.dynamodb import FollowUpTable, TimelineEntry
+from followup.adapters.dynamodb import FollowUpTable
+from followup.adapters.records import TimelineEntry
 from followup.adapters.scheduler import FollowUpScheduler, schedule_name
 from followup.domain.events import (
     EXPIRE_REVIEW,

@@ -1,10 +1,13 @@
 """The web form (`GET/POST /form`, `GET /form/done/{id}`), served by ApiFunction so it works on AWS too.
 
 A person types an interview into plain HTML (no JavaScript); the form posts `application/x-www-form-urlencoded`,
-is turned into the CONTRACT §3 document and validated by the same pydantic model as the JSON API. Invalid input
-re-renders the form with each error beside its field and every typed value kept; valid input is submitted like
-`POST /interviews` and answered with a 303 to a page listing the plan. A "Preview" button renders the messages
-without scheduling anything. The form key (an SSM SecureString) guards every page.
+is turned into the interview document (README "The HTTP API") and validated by the same pydantic model as the
+JSON API. Invalid input re-renders the form with each error beside its field and every typed value kept; valid
+input is submitted like `POST /interviews` and answered with a 303 to a page listing the plan. A "Preview" button
+renders the messages without scheduling anything. The form key (an SSM SecureString) guards every page.
+
+Why one module of this length: the form's fields, their mapping to the interview document and the error
+placement change together; splitting them would scatter one form across three files.
 """
 
 from __future__ import annotations
@@ -226,7 +229,7 @@ def _instant(raw: str | None, zone_name: str | None, state: FormState) -> str | 
 
 
 def interview_document(state: FormState) -> tuple[dict[str, Any], list[int]]:
-    """The CONTRACT §3 document built from the form, and which interviewer fieldset each list entry came from."""
+    """The interview document built from the form, and which interviewer fieldset each list entry came from."""
     values = state.values
     company_zone = _text(values, "company.timezone")
     candidate_zone = _text(values, "candidate.timezone")

@@ -1,4 +1,4 @@
-"""The JSON routes of CONTRACT §2: submit, read, outcome, re-plan, delete and preview an interview."""
+"""The JSON routes of the README's "The HTTP API": submit, read, outcome, re-plan, delete and preview an interview."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from followup.adapters.dynamodb import InterviewBundle
+from followup.adapters.records import InterviewBundle
 from followup.api.errors import ERROR_RESPONSES, ApiError, json_response
 from followup.api.schemas import (
     InterviewView,

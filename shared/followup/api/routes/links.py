@@ -13,13 +13,13 @@ router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 
 
 def _link_page(token: str, act: bool) -> Response[str]:
-    from followup.api.link_actions import PAGE_HEADERS, confirmation_page, invalid_page, perform, verify
-    from followup.core.links import InvalidLink
+    from followup.api.link_actions import PAGE_HEADERS, confirmation_page, invalid_page, perform
+    from followup.core.links import InvalidLink, read_token
 
     deps = services()
     now = clock.now()
     try:
-        claim = verify(deps.secrets.get(deps.settings.link_secret_parameter), token, now)
+        claim = read_token(deps.secrets.get(deps.settings.link_secret_parameter), token, now=now)
     except InvalidLink as exc:
         page = invalid_page(exc)
     else:
