@@ -4,6 +4,8 @@ A literal set, because asking `holidays` for its list imports every country modu
 tests/unit/test_countries.py keeps it equal to the installed package's list.
 """
 
+from functools import cache
+
 HOLIDAY_COUNTRIES = frozenset(
     {
         "AD",
@@ -259,3 +261,11 @@ HOLIDAY_COUNTRIES = frozenset(
         "ZW",
     }
 )
+
+
+@cache
+def subdivisions_of(country: str) -> tuple[str, ...]:
+    """The ISO 3166-2 subdivision codes (without the country prefix) the `holidays` package has a calendar for."""
+    import holidays  # imported on first use: most interviews name no subdivision
+
+    return tuple(holidays.list_supported_countries().get(country, ()))

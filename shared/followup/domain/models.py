@@ -20,10 +20,12 @@ from pydantic import (
     Field,
     StringConstraints,
     UrlConstraints,
+    ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails
 
 from followup.core.text import CONTROL_CHARS, LINE_BREAKS
 from followup.domain.countries import HOLIDAY_COUNTRIES
@@ -117,6 +119,12 @@ Timezone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64
 Country = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2), AfterValidator(_iso_country)
 ]
+# ISO 3166-2 subdivision without the country prefix (`ON`, `CA`, `NSW`); checked against the country's calendar
+# by `InterviewRequest`, which knows the country (a `US-CA` form is accepted and trimmed there).
+Subdivision = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=16, pattern=r"^[A-Za-z0-9 -]+$"),
+]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 PlausibleDate = Annotated[date, AfterValidator(_plausible_day)]
 HttpUrl = Annotated[AnyUrl, UrlConstraints(allowed_schemes=["http", "https"], max_length=500)]
@@ -138,19 +146,31 @@ class _Strict(BaseModel):
 
 class Candidate(_Strict):
     name: ShortLine
+    preferred_name: ShortLine | None = Field(
+        default=None, description="how the candidate signs and is greeted; defaults from the signature's first line"
+    )
     email: Email
     timezone: Timezone | None = Field(default=None, description="IANA timezone; defaults to the company's")
+    country: Country | None = Field(default=None, description="ISO 3166-1 alpha-2: the candidate's own holidays")
+    subdivision: Subdivision | None = Field(default=None, description="ISO 3166-2 without the country prefix")
     signature: Signature | None = None
 
 
 class Company(_Strict):
     name: Line
+    short_name: ShortLine | None = Field(
+        default=None, description="how people say it ('Acme'); defaults to the name without legal suffixes"
+    )
     timezone: Timezone | None = Field(default=None, description="IANA timezone; defaults to the candidate's, else UTC")
     country: Country | None = Field(default=None, description="ISO 3166-1 alpha-2; public holidays are skipped")
+    subdivision: Subdivision | None = Field(
+        default=None, description="ISO 3166-2 without the country prefix (`ON`, `CA`, `NSW`): regional holidays"
+    )
 
 
 class Position(_Strict):
     title: Line
+    short_title: ShortLine | None = Field(default=None, description="a shorter form of the title for subjects")
 
 
 Stage = Literal["phone_screen", "technical", "onsite", "panel", "final", "other"]
@@ -172,7 +192,12 @@ class InterviewDetails(_Strict):
 
 class Interviewer(_Strict):
     name: ShortLine
+    salutation: ShortLine | None = Field(
+        default=None, description="exactly how to greet them after 'Dear'/'Hi', e.g. 'Dr. Okonkwo-Hale' or 'Kenji'"
+    )
     email: Email
+    country: Country | None = Field(default=None, description="where they work, when not the company's country")
+    subdivision: Subdivision | None = None
     title: Line | None = None
     primary_contact: bool = False
     timezone: Timezone | None = Field(default=None, description="IANA timezone; defaults to the company's")
@@ -181,9 +206,26 @@ class Interviewer(_Strict):
     mailing_address: MailingAddress | None = None
 
 
+def _achievement_from_text(value: Any) -> Any:
+    return {"text": value} if isinstance(value, str) else value
+
+
+class Achievement(_Strict):
+    """A short first-person achievement ("I cut nightly batch time from 6 hours to 40 minutes"), optionally tied
+    to the interview topics it answers."""
+
+    text: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(_single_line)
+    ]
+    topics: Annotated[list[Topic], Field(max_length=5)] = Field(default_factory=list)
+
+
 class Highlights(_Strict):
     skills: Annotated[list[ShortLine], Field(max_length=10)] = Field(default_factory=list)
     experience: Text | None = None
+    achievements: Annotated[
+        list[Annotated[Achievement, BeforeValidator(_achievement_from_text)]], Field(max_length=10)
+    ] = Field(default_factory=list)
     why_fit: Text | None = None
 
 
@@ -253,6 +295,30 @@ class InterviewRequest(_Strict):
             raise ValueError("at most one interviewer can be the primary contact")
         return interviewers
 
+    @model_validator(mode="after")
+    def _subdivisions_belong_to_their_country(self) -> InterviewRequest:
+        problems: list[InitErrorDetails] = []
+
+        def checked(country: str | None, subdivision: str | None, loc: tuple[str | int, ...]) -> str | None:
+            try:
+                return _checked_subdivision(country, subdivision, loc)
+            except ValueError as exc:
+                problems.append(
+                    InitErrorDetails(
+                        type="value_error", loc=(*loc, "subdivision"), input=subdivision, ctx={"error": exc}
+                    )
+                )
+                return subdivision
+
+        self.company.subdivision = checked(self.company.country, self.company.subdivision, ("company",))
+        self.candidate.subdivision = checked(self.candidate.country, self.candidate.subdivision, ("candidate",))
+        for index, person in enumerate(self.interviewers):
+            country = person.country or self.company.country
+            person.subdivision = checked(country, person.subdivision, ("interviewers", index))
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, problems)
+        return self
+
     @property
     def primary_contact_index(self) -> int:
         """The interviewer who gets check-ins: the one marked primary, else the first."""
@@ -273,6 +339,28 @@ class InterviewRequest(_Strict):
     def to_document(self) -> dict[str, Any]:
         """JSON-ready form used in events and DynamoDB items."""
         return self.model_dump(mode="json", exclude_none=True)
+
+
+def _checked_subdivision(country: str | None, subdivision: str | None, loc: tuple[str | int, ...]) -> str | None:
+    """The subdivision code as the holidays calendar knows it, or a ValueError naming the fix."""
+    if subdivision is None:
+        return None
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+    if country is None:
+        raise ValueError(f"{where}.subdivision needs {where}.country (the ISO 3166-1 code it belongs to)")
+    from followup.domain.countries import subdivisions_of
+
+    code = subdivision.upper()
+    code = code.removeprefix(f"{country}-")
+    known = subdivisions_of(country)
+    by_upper = {name.upper(): name for name in known}
+    if code not in by_upper:
+        sample = ", ".join(sorted(known)[:8]) or "none"
+        raise ValueError(
+            f"{where}.subdivision {subdivision!r} is not a subdivision of {country} with a holiday calendar "
+            f"(ISO 3166-2 without the country prefix, e.g. {sample})"
+        )
+    return by_upper[code]
 
 
 class FollowUpStatus(StrEnum):
