@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from followup.api.auth import sign
+from followup.core import aws as followup_aws
 from followup_local.cloud import LocalCloud, parse_at_expression
 from tests.conftest import load_example
 
@@ -70,7 +71,8 @@ def test_sample_interview_is_planned_scheduled_and_sent_once(cloud: LocalCloud) 
     assert mail["to"] == ["Grace Hopper <grace@ae.example>"]
     assert mail["bcc"] == ["Ada Lovelace <ada@example.com>"]
     assert mail["reply_to"] == ["Ada Lovelace <ada@example.com>"]
-    assert mail["from"].endswith(f"<{cloud.provisioned.parameters['SenderEmail']}>")
+    # From shows the candidate's own name, nothing added; the address is the deployment's (Ada's is not verified)
+    assert mail["from"] == f"Ada Lovelace <{cloud.provisioned.parameters['SenderEmail']}>"
     assert mail["tags"] == {
         "interview_id": accepted["interview_id"],
         "follow_up_id": "thank_you-0",
@@ -299,3 +301,18 @@ def test_clock_reads_through_every_component(cloud: LocalCloud) -> None:
     cloud.advance(3600)
     assert (cloud.clock.now() - before).total_seconds() == 3600
     assert cloud.clock.now().tzinfo == UTC
+
+
+def test_a_candidate_whose_domain_is_a_verified_identity_sends_from_their_own_address(cloud: LocalCloud) -> None:
+    # Given the candidate's domain is a verified SES identity of the account
+    followup_aws.client("ses").verify_domain_identity(Domain="example.com")
+    payload = load_example("interview.json")
+
+    # When the thank-you comes due
+    _submit(cloud, payload)
+    cloud.advance(18 * 3600)
+
+    # Then it goes from Ada's own address under her own name, replies still to her
+    (mail,) = [m for m in cloud.outbox.as_json() if m["tags"]["kind"] == "thank_you"]
+    assert mail["from"] == "Ada Lovelace <ada@example.com>"
+    assert mail["reply_to"] == ["Ada Lovelace <ada@example.com>"]

@@ -97,7 +97,7 @@ def test_preview_prints_the_plan_and_every_message_without_sending(capsys: pytes
     # Grace's thank-you: Wed 09:00 in New York, 14:00 in London for the candidate
     assert "recipient's time  Wed 25 Nov 2026 09:00 EST (America/New_York)" in out
     assert "candidate's time  Wed 25 Nov 2026 14:00 GMT (Europe/London)" in out
-    assert "Subject: Thank you, Grace" in out
+    assert "Subject: With thanks – Senior Data Engineer at Analytical Engines" in out
     assert "moving nightly batch ETL to streaming" in out
 
 

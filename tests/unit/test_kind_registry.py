@@ -10,6 +10,7 @@ import pytest
 from followup.domain.kinds import KINDS, TONES, FollowUpKind, UnknownKindError, spec
 from followup.messages import render
 from followup.messages.custom_templates import sample_follow_ups, sample_interview
+from followup.messages.subjects import subject_for
 
 
 @pytest.mark.parametrize("kind", list(FollowUpKind))
@@ -54,4 +55,4 @@ def test_an_unknown_kind_is_an_error() -> None:
     with pytest.raises(UnknownKindError):
         spec("reminder_send_flowers")
     with pytest.raises(UnknownKindError):
-        render._subject("reminder_send_flowers", None, {})  # type: ignore[arg-type]
+        subject_for("reminder_send_flowers", {})

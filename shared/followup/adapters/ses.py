@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ from botocore.exceptions import ClientError
 from followup.core.pacing import SendPacer
 
 if TYPE_CHECKING:
+    from mypy_boto3_ses.client import SESClient
     from mypy_boto3_sesv2.client import SESV2Client
     from mypy_boto3_sesv2.type_defs import DestinationTypeDef, MessageTypeDef
 
@@ -88,3 +90,38 @@ class EmailSender:
                 raise SendRejected(code) from exc
             raise
         return str(response["MessageId"])
+
+
+class SenderIdentities:
+    """Which addresses this account may send from: an email identity verified in SES, or a verified domain
+    identity of its domain or a parent domain (a domain identity covers its subdomains). One
+    `GetIdentityVerificationAttributes` call answers for the address and all its domains at once; answers are
+    cached, so a batch asks SES once per candidate, not once per message."""
+
+    def __init__(self, client: SESClient, ttl_seconds: float = 300.0) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+        self._cache: dict[str, tuple[float, bool]] = {}
+
+    def can_send_from(self, address: str) -> bool:
+        key = address.strip().lower()
+        now = time.monotonic()
+        cached = self._cache.get(key)
+        if cached is not None and now - cached[0] < self._ttl:
+            return cached[1]
+        local, _, domain = key.rpartition("@")
+        verified = False
+        if local and domain:
+            labels = domain.split(".")
+            identities = [key] + [".".join(labels[i:]) for i in range(len(labels) - 1)]
+            try:
+                response = self._client.get_identity_verification_attributes(Identities=identities)
+                attributes = response["VerificationAttributes"]
+                verified = any(
+                    i in attributes and attributes[i].get("VerificationStatus") == "Success" for i in identities
+                )
+            except ClientError:
+                # Not allowed to ask, or SES unavailable: send from the deployment's own address, as before.
+                verified = False
+        self._cache[key] = (now, verified)
+        return verified

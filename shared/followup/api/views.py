@@ -10,6 +10,7 @@ from followup.adapters.records import InterviewBundle
 from followup.core.text import iso_utc, parse_instant
 from followup.domain.cadence import plan_follow_ups
 from followup.domain.models import InterviewRequest, PlannedFollowUp
+from followup.messages.intake import input_warnings
 from followup.messages.lint import findings_json, lint_plan
 from followup.messages.render import RenderedMessage, render_follow_up
 from followup.workflow.submission import plan_warnings
@@ -79,4 +80,4 @@ def preview_interview(request: InterviewRequest, now: datetime) -> dict[str, Any
                 "findings": findings_json(findings.get(follow_up.id, [])),
             }
         )
-    return {"follow_ups": messages, "warnings": plan_warnings(request, plan, now)}
+    return {"follow_ups": messages, "warnings": input_warnings(request) + plan_warnings(request, plan, now)}

@@ -29,15 +29,11 @@ from typing import Any, Literal
 from followup.core.text import HONORIFICS, MONTHS
 from followup.domain.kinds import FollowUpKind
 from followup.domain.models import InterviewRequest, Plan, PlannedFollowUp
-from followup.messages.render import (
-    SUBJECT_MAX,
-    WORD_LIMITS,
-    RenderedMessage,
-    addressee,
-    first_name,
-    render_follow_up,
-    word_count,
-)
+from followup.messages.context import addressee
+from followup.messages.intake import proper_words, read_intake
+from followup.messages.names import given_name, short_company
+from followup.messages.phrasing import THIRD_PERSON, as_background, as_noun_phrase
+from followup.messages.render import SUBJECT_MAX, WORD_LIMITS, RenderedMessage, render_follow_up, word_count
 
 __all__ = [
     "PANEL_SIMILARITY_MAX",
@@ -67,6 +63,13 @@ RULES: Mapping[str, Severity] = {
     "subject_shouting": "hard",
     "placeholder": "hard",
     "text_html_parity": "hard",
+    "pasted_capital": "hard",
+    "question_in_sentence": "hard",
+    "honorific_given_name": "hard",
+    "pronoun_about_recipient": "hard",
+    "subject_ellipsis": "hard",
+    "panel_shared_sentence": "hard",
+    "non_working_day": "hard",
     "thanks": "warn",
     "role_and_company": "warn",
     "cites_topic": "warn",
@@ -86,6 +89,8 @@ RULES: Mapping[str, Severity] = {
 # two interviewers comparing notes would notice.
 SHINGLE_SIZE = 3
 PANEL_SIMILARITY_MAX = 0.6
+# A sentence this long, shared by two letters of one panel, is what interviewers comparing notes would spot.
+SHARED_SENTENCE_WORDS = 8
 ACRONYM_MAX = 5  # an all-caps word of up to 5 letters is an acronym (AWS, NASA, ETL), longer ones shout
 
 _GREETING_LINES = 2
@@ -149,8 +154,18 @@ def findings_json(findings: Iterable[Finding]) -> list[dict[str, Any]]:
 # --- one message --------------------------------------------------------------------------------------------------
 
 
-def lint_message(request: InterviewRequest, follow_up: PlannedFollowUp, message: RenderedMessage) -> list[Finding]:
-    """Every rubric finding for one rendered follow-up, hard ones first."""
+def lint_message(
+    request: InterviewRequest,
+    follow_up: PlannedFollowUp,
+    message: RenderedMessage,
+    *,
+    working_day: Callable[[PlannedFollowUp], bool] | None = None,
+) -> list[Finding]:
+    """Every rubric finding for one rendered follow-up, hard ones first.
+
+    `working_day` tells whether a follow-up is due on a working day of its recipient (the cadence's calendar);
+    without it that rule is not checked.
+    """
     kind = FollowUpKind(follow_up.kind)
     body = _body_text(message.text)
     data = _submitted_text(request)
@@ -160,9 +175,17 @@ def lint_message(request: InterviewRequest, follow_up: PlannedFollowUp, message:
         *_check_subject(message.subject, data),
         *_check_placeholders(message, data),
         *_check_parity(message),
+        *_check_pasted_capitals(request, body),
+        *_check_questions(body, data),
     ]
     if kind.is_nudge:
+        findings += _check_honorific(request, follow_up, body)
+        findings += _check_pronouns(request, body)
         findings += _check_rubric(request, follow_up, kind, body)
+        if working_day is not None and not working_day(follow_up):
+            findings.append(
+                _finding("non_working_day", "it would reach the company on a weekend or public holiday there")
+            )
     findings.sort(key=lambda finding: finding.severity != "hard")
     return findings
 
@@ -175,9 +198,16 @@ def _body_text(text: str) -> str:
 
 def _check_recipient_name(request: InterviewRequest, follow_up: PlannedFollowUp, body: str) -> list[Finding]:
     is_nudge = FollowUpKind(follow_up.kind).is_nudge
-    name = addressee(request, follow_up)[1].name if is_nudge else request.candidate.name
     greeting = " ".join(line for line in body.strip().splitlines()[:_GREETING_LINES])
-    if any(_contains(greeting, form) for form in _name_forms(name)):
+    if is_nudge:
+        person = addressee(request, follow_up)[1]
+        name = person.name
+        forms = _name_forms(name) + ([person.salutation] if person.salutation else [])
+    else:
+        name = request.candidate.name
+        forms = [*_name_forms(name), request.candidate.preferred_name or ""]
+        forms += [line.strip() for line in (request.candidate.signature or "").splitlines()[:1]]
+    if any(form and _contains(greeting, form) for form in forms):
         return []
     return [_finding("recipient_name", f"the greeting does not address {name} by name")]
 
@@ -185,7 +215,7 @@ def _check_recipient_name(request: InterviewRequest, follow_up: PlannedFollowUp,
 def _name_forms(name: str) -> list[str]:
     """Full name, informal first name, and each name token ("Dear Dr. Hopper" addresses Grace Hopper too)."""
     tokens = [token.strip(".,") for token in name.split()]
-    forms = [name, first_name(name)]
+    forms = [name, given_name(name, None)]
     forms += [token for token in tokens if len(token) >= 2 and token.lower() not in HONORIFICS]
     return [form for form in forms if form]
 
@@ -213,6 +243,8 @@ def _check_subject(subject: str, data: str) -> list[Finding]:
     ]
     if shouted:
         findings.append(_finding("subject_shouting", f"all-caps words in the subject: {', '.join(shouted)}"))
+    if ("…" in subject and "…" not in data) or ("..." in subject and "..." not in data):
+        findings.append(_finding("subject_ellipsis", "the subject is cut with an ellipsis; it must read as complete"))
     if "!!" in subject and "!!" not in data:
         findings.append(_finding("subject_shouting", "repeated exclamation marks in the subject"))
     return findings
@@ -281,6 +313,99 @@ def _normalised_words(text: str) -> list[str]:
     return words
 
 
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n|[\"“(]\s*)$")
+_HONORIFIC_THEN_NAMES = re.compile(
+    r"^(?:Dear|Hi|Hello)[ \t]+(Dr|Mr|Mrs|Ms|Mx|Prof|Miss)\.?[ \t]+([^\s,]+)[ \t]+[^\s,]+", re.M
+)
+_PRONOUN = re.compile(r"\b(" + "|".join(sorted(THIRD_PERSON)) + r")\b", re.IGNORECASE)
+_QUESTION_INSIDE = re.compile(r"\?(?:[.,;:]|\s+[a-z])")
+
+
+def _free_text_values(request: InterviewRequest) -> list[tuple[str, str]]:
+    """Each free-text value with the form the intake would place (its first word lower-cased when ordinary)."""
+    highlights = request.highlights
+    phrases = [topic for person in request.interviewers for topic in person.topics] + list(highlights.skills)
+    proper = proper_words(request)
+    pairs = []
+    for value in phrases:
+        normal = as_noun_phrase(value, proper)
+        pairs.append((value, normal if isinstance(normal, str) else ""))
+    if highlights.experience:
+        normal = as_background(highlights.experience, proper)
+        pairs.append((highlights.experience, normal if isinstance(normal, str) else ""))
+    return pairs
+
+
+def _names_and_titles(request: InterviewRequest) -> str:
+    people = " ".join(f"{p.name} {p.title or ''} {p.salutation or ''}" for p in request.interviewers)
+    return " ".join(
+        [request.company.name, request.company.short_name or "", request.position.title,
+         request.position.short_title or "", request.candidate.name, request.candidate.signature or "", people]
+    )  # fmt: skip
+
+
+def _check_pasted_capitals(request: InterviewRequest, body: str) -> list[Finding]:
+    """A free-text value whose first word is an ordinary word capitalised only because it came first ("Design
+    systems"), found mid-sentence: the value was pasted as typed."""
+    names = _names_and_titles(request)
+    pasted = []
+    for value, placed in _free_text_values(request):
+        first = value.strip().split(" ", 1)[0].strip("\"'“”‘’()[]")
+        letters = [ch for ch in first if ch.isalpha()]
+        if len(letters) < 2 or not letters[0].isupper() or not all(ch.islower() for ch in letters[1:]):
+            continue
+        # Only a capital the intake would have lowered ("Design systems"), never a name it kept ("Spring Boot").
+        if not placed or not placed.lower().startswith(first.lower()) or placed.startswith(first):
+            continue
+        if re.search(rf"(?<!\w){re.escape(first)}(?!\w)", names):
+            continue
+        for match in re.finditer(rf"(?<!\w){re.escape(first)}(?!\w)", body):
+            if not _SENTENCE_START.search(body[: match.start()]):
+                pasted.append(first)
+                break
+    if not pasted:
+        return []
+    return [_finding("pasted_capital", f"capitalised mid-sentence, as typed: {', '.join(sorted(set(pasted)))}")]
+
+
+def _check_questions(body: str, data: str) -> list[Finding]:
+    """A question mark in the middle of a sentence ("…discussing Asked me why?."): a question pasted into a
+    phrase. Names and titles that contain "?" themselves (a company called "Why? Ltd") are not questions."""
+    covered: list[tuple[int, int]] = []
+    for value in {line.strip() for line in data.splitlines() if "?" in line}:
+        start = body.find(value)
+        while value and start >= 0:
+            covered.append((start, start + len(value)))
+            start = body.find(value, start + 1)
+    for match in _QUESTION_INSIDE.finditer(body):
+        if any(low <= match.start() < high for low, high in covered):
+            continue
+        fragment = body[max(0, match.start() - 20) : match.end() + 10].strip()
+        return [_finding("question_in_sentence", f"a question runs into a sentence: …{fragment}…")]
+    return []
+
+
+def _check_honorific(request: InterviewRequest, follow_up: PlannedFollowUp, body: str) -> list[Finding]:
+    person = addressee(request, follow_up)[1]
+    match = _HONORIFIC_THEN_NAMES.search(body)
+    if not match or (person.salutation and _contains(body.splitlines()[0], person.salutation)):
+        return []
+    return [_finding("honorific_given_name", f"the greeting puts a given name after {match.group(1)}.")]
+
+
+def _check_pronouns(request: InterviewRequest, body: str) -> list[Finding]:
+    """He, she, him, her… in a message to the company: the letter speaks to its reader as "you", so such a
+    pronoun is about the reader. The candidate's signature (which may state their own pronouns) is not read."""
+    signature = [line.strip() for line in (request.candidate.signature or "").splitlines() if line.strip()]
+    text = "\n".join(line for line in body.splitlines() if line.strip() not in signature)
+    found = sorted({match.group(1).lower() for match in _PRONOUN.finditer(text)})
+    if not found:
+        return []
+    return [
+        _finding("pronoun_about_recipient", f"third-person pronoun(s) in a letter to its reader: {', '.join(found)}")
+    ]
+
+
 # --- the rubric of a message to the company ------------------------------------------------------------------------
 
 
@@ -290,10 +415,12 @@ def _check_rubric(
     findings = []
     if kind in (FollowUpKind.THANK_YOU, FollowUpKind.FINAL) and not _THANKS.search(body):
         findings.append(_finding("thanks", f"the {kind.value} never thanks the recipient"))
+    role = request.position.short_title or request.position.title
+    company = request.company.short_name or short_company(request.company.name)
     missing = [
         label
-        for label, value in (("role", request.position.title), ("company", request.company.name))
-        if not _contains(body, value)
+        for label, value in (("role", role), ("company", company))
+        if not (_contains(body, value) or (label == "role" and _contains(body, request.position.title)))
     ]
     if missing:
         findings.append(_finding("role_and_company", f"the message does not name the {' or the '.join(missing)}"))
@@ -310,7 +437,15 @@ def _check_rubric(
 
 
 def _check_topics(request: InterviewRequest, follow_up: PlannedFollowUp, body: str) -> list[Finding]:
-    person = addressee(request, follow_up)[1]
+    index, person = addressee(request, follow_up)
+    usable = read_intake(request).topics[index]
+    if person.topics and not usable:
+        return [
+            _finding(
+                "cites_topic",
+                f"none of the topics for {person.name} could be used as written: see the warnings on those fields",
+            )
+        ]
     if not person.topics:
         return [
             _finding(
@@ -318,25 +453,26 @@ def _check_topics(request: InterviewRequest, follow_up: PlannedFollowUp, body: s
                 f"{person.name} has no topics: the message will be generic; add what you discussed with them",
             )
         ]
-    if any(_contains(body, topic.rstrip(" .;,")) for topic in person.topics):
+    if any(_contains(body, topic) for topic in usable):
         return []
     return [_finding("cites_topic", f"the thank-you cites none of the topics discussed with {person.name}")]
 
 
 def _check_fit(request: InterviewRequest, body: str) -> list[Finding]:
     highlights = request.highlights
-    if not (highlights.skills or highlights.experience or highlights.why_fit):
+    intake = read_intake(request)
+    if not (highlights.skills or highlights.experience or highlights.why_fit or highlights.achievements):
         return [
             _finding(
                 "ties_fit",
                 "no skills, experience or why_fit were given: the thank-you cannot say why the candidate fits",
             )
         ]
-    if any(_contains(body, skill) for skill in highlights.skills):
+    if any(_contains(body, skill) for skill in intake.skills):
         return []
-    for story in (highlights.experience, highlights.why_fit):
-        if story and _mostly_present(story, body):
-            return []
+    stories = [intake.why_fit, intake.background, *(proof.sentence for proof in intake.proofs)]
+    if any(story and _mostly_present(story, body) for story in stories):
+        return []
     return [_finding("ties_fit", "the thank-you mentions none of the candidate's skills or experience")]
 
 
@@ -415,6 +551,18 @@ def lint_panel(request: InterviewRequest, messages_by_follow_up: Mapping[str, Re
         if follow_up_id.startswith(FollowUpKind.THANK_YOU.value)
     )
     findings = []
+    sentences = {follow_up_id: _letter_sentences(request, message.text, names) for follow_up_id, message in thank_yous}
+    for (first_id, _), (second_id, _) in combinations(thank_yous, 2):
+        shared = sorted(sentences[first_id] & sentences[second_id])
+        if shared:
+            findings.append(
+                _finding(
+                    "panel_shared_sentence",
+                    f"{_recipient(request, first_id)} and {_recipient(request, second_id)} would read the same "
+                    f"sentence: {shared[0]!r}",
+                    (first_id, second_id),
+                )
+            )
     for (first_id, first), (second_id, second) in combinations(thank_yous, 2):
         score = panel_similarity(_body_text(first.text), _body_text(second.text), names)
         if score > PANEL_SIMILARITY_MAX:
@@ -427,6 +575,23 @@ def lint_panel(request: InterviewRequest, messages_by_follow_up: Mapping[str, Re
                 )
             )
     return findings
+
+
+def _letter_sentences(request: InterviewRequest, text: str, names: Sequence[str]) -> set[str]:
+    """The normalised sentences of SHARED_SENTENCE_WORDS words or more in a letter's body, names masked; the
+    greeting line and the signature block are not the letter's sentences."""
+    body_lines = _body_text(text).strip().splitlines()[1:]
+    signature = {line.strip() for line in (request.candidate.signature or request.candidate.name).splitlines()}
+    kept = [line for line in body_lines if line.strip() and line.strip() not in signature]
+    masked = _squash(" ".join(kept))
+    for name in sorted({token for full in names for token in [full, *full.split()] if token}, key=len, reverse=True):
+        masked = re.sub(rf"(?<!\w){re.escape(_squash(name))}(?!\w)", "name", masked)
+    found = set()
+    for sentence in re.split(r"(?<=[.!?])\s+", masked):
+        words = _normalised_words(sentence)
+        if len(words) >= SHARED_SENTENCE_WORDS:
+            found.add(" ".join(words))
+    return found
 
 
 def _recipient(request: InterviewRequest, follow_up_id: str) -> str:

@@ -24,7 +24,7 @@ from aws_lambda_powertools import Logger
 
 from followup.adapters.dynamodb import FollowUpTable
 from followup.adapters.records import FollowUpRecord
-from followup.adapters.ses import EmailSender, OutgoingEmail, SendRejected, SendThrottled
+from followup.adapters.ses import EmailSender, OutgoingEmail, SenderIdentities, SendRejected, SendThrottled
 from followup.core import clock
 from followup.core.links import DEFAULT_LINK_LIFETIME, LinkAction, LinkClaim, link_url, make_token
 from followup.core.reply_address import reply_address
@@ -70,12 +70,20 @@ def compose_email(
     message: RenderedMessage,
     identity: SenderIdentity,
     reply_token_address: str | None = None,
+    *,
+    from_candidate: bool = False,
 ) -> OutgoingEmail:
-    """Addresses, headers and tags for one follow-up. Nothing from the payload reaches a header unsanitised."""
+    """Addresses, headers and tags for one follow-up. Nothing from the payload reaches a header unsanitised.
+
+    The From name is the candidate's own, with nothing added ("via …" would tell every interviewer the mail was
+    automated). The address is the candidate's own when it (or its domain) is a verified SES identity of this
+    account (`from_candidate`), else the deployment's sender address; replies go to the candidate either way.
+    """
     candidate_name = _single_line(request.candidate.name)
     candidate = formataddr((candidate_name, str(request.candidate.email)), charset="utf-8")
     kind = FollowUpKind(record.kind)
-    from_address = formataddr((_single_line(f"{candidate_name} via {identity.name}"), identity.email), charset="utf-8")
+    from_email = str(request.candidate.email) if from_candidate else identity.email
+    from_address = formataddr((candidate_name, from_email), charset="utf-8")
     recipient = formataddr((_single_line(record.to_name), record.to), charset="utf-8")
     to_candidate = record.to.lower() == str(request.candidate.email).lower()
     return OutgoingEmail(
@@ -187,12 +195,14 @@ class FollowUpSender:
         identity: SenderIdentity,
         signer: LinkSigner,
         inbound_domain: str = "",
+        identities: SenderIdentities | None = None,
     ) -> None:
         self._table = table
         self._mailer = mailer
         self._identity = identity
         self._signer = signer
         self._inbound_domain = inbound_domain
+        self._identities = identities
 
     def _reply_address(self, record: FollowUpRecord) -> str | None:
         if not self._inbound_domain or not FollowUpKind(record.kind).is_nudge:
@@ -233,7 +243,17 @@ class FollowUpSender:
                 if not kind.is_nudge:
                     links = self._signer.links(record, [LinkAction.DONE], expires_at=now + self._signer.lifetime)
                 message = render_follow_up(request, record.planned(), links=links or None)
-                email = compose_email(record, request, message, self._identity, self._reply_address(record))
+                from_candidate = self._identities is not None and self._identities.can_send_from(
+                    str(request.candidate.email)
+                )
+                email = compose_email(
+                    record,
+                    request,
+                    message,
+                    self._identity,
+                    self._reply_address(record),
+                    from_candidate=from_candidate,
+                )
             held = hard_failure_reason(lint_message(request, record.planned(), message))
         except Exception as exc:  # a stored interview that no longer renders must not block the queue
             logger.exception("render failed", extra=log)

@@ -20,6 +20,7 @@ from followup.domain.cadence import plan_follow_ups
 from followup.domain.events import InterviewSubmitted
 from followup.domain.kinds import FollowUpKind
 from followup.domain.models import FollowUpStatus, InterviewRequest, Plan, PlannedFollowUp
+from followup.messages.intake import input_warnings
 from followup.messages.lint import Finding, lint_plan
 
 
@@ -79,7 +80,9 @@ def submit_interview(request: InterviewRequest, publisher: EventPublisher) -> Su
     return SubmissionResult(
         interview_id=interview_id,
         plan=plan,
-        warnings=plan_warnings(request, plan, submitted_at) + lint_warnings(lint_plan(request, plan)),
+        warnings=input_warnings(request)
+        + plan_warnings(request, plan, submitted_at)
+        + lint_warnings(lint_plan(request, plan)),
     )
 
 

@@ -1,0 +1,301 @@
+"""Everything a message template sees, computed once in Python: names, the meeting, and — for a panel — which
+topic, proof point, phrasing and fit statement each person's letter carries, so no two letters of a panel
+share a sentence.
+
+All values are plain strings, booleans, integers, or lists/dicts of them: submitted text is data here, already
+normalised to the grammatical kind of the slot it fills (`followup.messages.intake`).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from followup.core.text import CONTROL_CHARS, LINE_BREAKS, MONTHS, WEEKDAYS
+from followup.domain.kinds import FollowUpKind
+from followup.domain.models import Interviewer, InterviewRequest, PlannedFollowUp
+from followup.messages.fields import advice_for_role
+from followup.messages.intake import Intake, Proof, keywords, read_intake
+from followup.messages.names import candidate_preferred_name, given_name, greeting_for, short_company
+
+__all__ = ["TEMPLATE_VARIABLES", "VARIANTS", "addressee", "panel_allocation", "template_context"]
+
+# Phrasing variants per slot of a thank-you: six, so a panel of up to six never shares an opening or a closing;
+# from the seventh person on, letters use the compact forms (every sentence under eight words).
+VARIANTS = 6
+
+# Every name a message template can use (docs/templates.md documents each one); custom templates are checked
+# against this list at load. `br` is a global, the rest come from `template_context`.
+TEMPLATE_VARIABLES: frozenset[str] = frozenset(
+    {
+        "tone",
+        "kind",
+        "variant",
+        "compact",
+        "trim",
+        "order",
+        "second",
+        "greeting",
+        "greeting_name",
+        "first_name",
+        "full_name",
+        "candidate_first_name",
+        "candidate_name",
+        "role",
+        "role_full",
+        "company",
+        "company_full",
+        "meeting",
+        "meeting_noun",
+        "interview_date",
+        "decision_date",
+        "topics",
+        "topic_skill",
+        "skills",
+        "proof",
+        "why_fit",
+        "background",
+        "experience",
+        "work_samples",
+        "sample_advice",
+        "sample_short",
+        "sample_topical",
+        "signature",
+        "people",
+        "panel_size",
+        "panel_position",
+        "br",
+    }
+)
+
+# (preposition, noun) per stage, refined by format, so the thank-you names the meeting the way a person would.
+_MEETINGS: Mapping[tuple[str, str | None], tuple[str, str]] = {
+    ("phone_screen", "video"): ("on", "screening call"),
+    ("phone_screen", None): ("on", "phone screen"),
+    ("technical", None): ("during", "technical interview"),
+    ("onsite", "in_person"): ("at", "onsite"),
+    ("onsite", "video"): ("during", "virtual onsite"),
+    ("onsite", None): ("during", "onsite interviews"),
+    ("panel", None): ("during", "panel interview"),
+    ("final", None): ("during", "final-round interview"),
+    ("other", "video"): ("on", "video call"),
+    ("other", "phone"): ("on", "phone call"),
+    ("other", None): ("during", "interview"),
+}
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+def clean(value: str) -> str:
+    """One line of data: no line breaks (they would collide with paragraph markup), no control characters."""
+    return _SPACES.sub(" ", CONTROL_CHARS.sub("", LINE_BREAKS.sub(" ", value))).strip()
+
+
+def lines(value: str | None) -> list[str]:
+    return [line for line in (clean(part) for part in LINE_BREAKS.split(value or "")) if line]
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """What one panel member's thank-you carries."""
+
+    position: int  # place in the panel (0-based, the submitted order)
+    variant: int  # phrasing variant, distinct within the first VARIANTS people
+    compact: bool  # the seventh person on: every sentence under eight words
+    topics: tuple[str, ...]
+    skills: tuple[str, ...]
+    proof: str  # an achievement or experience sentence, not given to anyone else in the panel
+    why_fit: str  # the candidate's "why I fit" sentence: one letter of the panel carries it
+    background: str = ""  # experience as a noun phrase: one letter (the first without a proof) carries it
+
+
+def _seed(request: InterviewRequest) -> int:
+    """A stable hash of role, company and candidate picks the starting phrasing, so two interviews do not all
+    open the same way; the panel position then steps through the variants."""
+    return zlib.crc32(f"{request.position.title}|{request.company.name}|{request.candidate.name}".encode())
+
+
+def _pick_skills(skills: Sequence[str], topics: Sequence[str], position: int) -> tuple[str, ...]:
+    """Up to two skills: those the person's topics mention first, then rotated by panel position."""
+    if not skills:
+        return ()
+    mentioned = [skill for skill in skills if any(skill.lower() in topic.lower() for topic in topics)]
+    start = position % len(skills)
+    rotated = list(skills[start:]) + list(skills[:start])
+    ordered = mentioned + [skill for skill in rotated if skill not in mentioned]
+    return tuple(ordered[:2])
+
+
+def panel_allocation(request: InterviewRequest, intake: Intake | None = None) -> list[Allocation]:
+    """Who gets which topic, proof point and phrasing. The primary contact is served first (best-matching proof
+    and the "why I fit" sentence); each proof goes to the person whose topics it matches best, and never to two
+    people."""
+    intake = intake or read_intake(request)
+    size = len(request.interviewers)
+    primary = request.primary_contact_index
+    order = [primary] + [index for index in range(size) if index != primary]
+    unused: list[Proof] = list(intake.proofs)
+    proofs: dict[int, str] = {}
+    for index in order:
+        if not unused:
+            break
+        wanted = frozenset().union(*(keywords(topic) for topic in intake.topics[index]))
+        best = max(unused, key=lambda proof: (len(proof.keywords & wanted), -intake.proofs.index(proof)))
+        proofs[index] = best.sentence
+        unused.remove(best)
+    # Experience written as a noun phrase goes to the first person (primary first) without a proof point.
+    background_to = next((index for index in order if index not in proofs), None) if intake.background else None
+    seed = _seed(request)
+    return [
+        Allocation(
+            position=index,
+            variant=(seed + index) % VARIANTS,
+            compact=index >= VARIANTS,
+            topics=intake.topics[index],
+            skills=_pick_skills(intake.skills, intake.topics[index], index),
+            proof=proofs.get(index, ""),
+            why_fit=intake.why_fit if index == primary else "",
+            background=intake.background if index == background_to else "",
+        )
+        for index in range(size)
+    ]
+
+
+def addressee(request: InterviewRequest, follow_up: PlannedFollowUp) -> tuple[int, Interviewer]:
+    """The interviewer a message is to or about: by index, else by address, else the primary contact."""
+    index = follow_up.interviewer_index
+    if index is not None and 0 <= index < len(request.interviewers):
+        return index, request.interviewers[index]
+    for position, person in enumerate(request.interviewers):
+        if str(person.email).lower() == follow_up.to.lower():
+            return position, person
+    primary = request.primary_contact_index
+    return primary, request.interviewers[primary]
+
+
+def template_context(request: InterviewRequest, follow_up: PlannedFollowUp, *, trim: int = 0) -> dict[str, Any]:
+    """Every variable a message template sees (TEMPLATE_VARIABLES, `br` aside).
+
+    `trim` > 0 asks the templates for a shorter message: boilerplate goes first, specifics last.
+    """
+    intake = read_intake(request)
+    zone = ZoneInfo(follow_up.timezone)
+    today = follow_up.due_at.astimezone(zone).date()
+    interview_day = request.interview.ended_at.astimezone(zone).date()
+    index, person = addressee(request, follow_up)
+    tone = request.preferences.tone
+    kind = FollowUpKind(follow_up.kind)
+    allocation = panel_allocation(request, intake)[index]
+    if kind is not FollowUpKind.THANK_YOU:
+        # Nudges and reminders are single messages: they may use everything.
+        allocation = Allocation(
+            position=allocation.position,
+            variant=allocation.variant,
+            compact=False,
+            topics=allocation.topics,
+            skills=_pick_skills(intake.skills, allocation.topics, 0),
+            proof=allocation.proof or (intake.proofs[0].sentence if intake.proofs else ""),
+            why_fit=intake.why_fit,
+            background=intake.background if not intake.proofs else "",
+        )
+    decision = request.next_steps.decision_expected_by
+    preposition, noun = _meeting(request)
+    country = person.country or request.company.country
+    greeting = greeting_for(person.name, tone, salutation=person.salutation, country=country)
+    candidate_name = clean(request.candidate.name)
+    preferred = candidate_preferred_name(
+        request.candidate.name, request.candidate.preferred_name, request.candidate.signature, request.candidate.country
+    )
+    advice = advice_for_role(request.position.title)
+    people_indexes = [index] if follow_up.interviewer_index is not None else list(range(len(request.interviewers)))
+    topics = list(allocation.topics)
+    return {
+        "tone": tone,
+        "kind": kind.value,
+        "variant": allocation.variant,
+        "compact": allocation.compact,
+        "trim": trim,
+        # What the interviewer discussed leads when there is something to cite; otherwise the fit leads.
+        "order": 0 if topics else 1,
+        "second": _sequence_number(follow_up.id) >= 2,
+        "greeting": greeting.name,
+        "greeting_name": greeting.name,
+        "first_name": given_name(person.name, country),
+        "full_name": clean(person.name),
+        "candidate_first_name": preferred,
+        "candidate_name": candidate_name,
+        "role": clean(request.position.short_title or request.position.title),
+        "role_full": clean(request.position.title),
+        "company": clean(request.company.short_name or short_company(request.company.name)),
+        "company_full": clean(request.company.name),
+        "meeting": _meeting_phrase(preposition, noun, interview_day, today),
+        "meeting_noun": noun,
+        "interview_date": _format_day(interview_day, today),
+        "decision_date": _format_day(decision, today) if decision else "",
+        "topics": topics,
+        "topic_skill": next((s for s in allocation.skills if any(s.lower() in t.lower() for t in topics)), ""),
+        "skills": list(allocation.skills),
+        "proof": allocation.proof,
+        "why_fit": allocation.why_fit,
+        "background": allocation.background,
+        "experience": allocation.proof,
+        "work_samples": [str(url) for url in request.preferences.work_samples],
+        "sample_advice": advice.sample,
+        "sample_short": advice.sample_short,
+        "sample_topical": advice.topical,
+        "signature": lines(request.candidate.signature) or [candidate_name],
+        "people": [_person(request, intake, i, tone) for i in people_indexes],
+        "panel_size": len(request.interviewers),
+        "panel_position": allocation.position,
+    }
+
+
+def _person(request: InterviewRequest, intake: Intake, index: int, tone: str) -> dict[str, Any]:
+    person = request.interviewers[index]
+    country = person.country or request.company.country
+    topics = intake.topics[index]
+    return {
+        "name": clean(person.name),
+        "first_name": given_name(person.name, country),
+        "greeting": greeting_for(person.name, tone, salutation=person.salutation, country=country).name,
+        "greeting_name": greeting_for(person.name, tone, salutation=person.salutation, country=country).name,
+        "title": clean(person.title or ""),
+        "topic": topics[0] if topics else "",
+        "address": lines(person.mailing_address),
+        "linkedin_url": str(person.linkedin_url) if person.linkedin_url else "",
+        "position": index,
+        "variant": (_seed(request) + index) % VARIANTS,
+    }
+
+
+def _meeting(request: InterviewRequest) -> tuple[str, str]:
+    details = request.interview
+    return _MEETINGS.get((details.stage, details.format)) or _MEETINGS[(details.stage, None)]
+
+
+def _meeting_phrase(preposition: str, noun: str, interview_day: date, today: date) -> str:
+    """'during today's virtual onsite', 'on yesterday's video call', 'at our onsite on Tuesday, November 24'."""
+    days = (today - interview_day).days
+    if days == 0:
+        return f"{preposition} today's {noun}"
+    if days == 1:
+        return f"{preposition} yesterday's {noun}"
+    # No weekday here: "on Tuesday, June 16" would need a closing comma wherever the sentence goes on.
+    day = f"{MONTHS[interview_day.month - 1]} {interview_day.day}"
+    return f"{preposition} our {noun} on {day if interview_day.year == today.year else f'{day}, {interview_day.year}'}"
+
+
+def _format_day(day: date, today: date) -> str:
+    # Month names are spelled out here rather than by strftime, whose output follows the process locale.
+    text = f"{WEEKDAYS[day.weekday()]}, {MONTHS[day.month - 1]} {day.day}"
+    return text if day.year == today.year else f"{text}, {day.year}"
+
+
+def _sequence_number(follow_up_id: str) -> int:
+    """'check_in-2' → 2, 'check_in' → 1: the planner numbers repeated steps of one kind."""
+    match = re.search(r"-(\d+)$", follow_up_id)
+    return int(match.group(1)) if match else 1

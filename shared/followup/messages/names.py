@@ -1,0 +1,221 @@
+"""How a message names people: the greeting for each interviewer, the name the candidate goes by, and the company
+and role as people say them.
+
+Rules (docs/templates.md "Names"):
+- a `salutation` the candidate gave is used exactly as written;
+- formal: honorific + family name when the name carries an honorific and the family name is clear ("Dear
+  Dr. Okonkwo-Hale"), otherwise the full name ("Dear Grace Hopper") — never honorific + given name;
+- warm and concise: the given name ("Hi Grace");
+- when the name order cannot be known (a non-Latin script, or a country where the family name usually comes
+  first), the full name without an honorific, and a preview warning that a `salutation` would help;
+- the candidate goes by `preferred_name`, else the name their signature starts with, else the given name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from followup.core.text import CONTROL_CHARS, HONORIFICS, LINE_BREAKS
+
+__all__ = [
+    "Greeting",
+    "candidate_preferred_name",
+    "greeting_for",
+    "short_company",
+    "split_honorific",
+]
+
+# Countries where a name is usually written family name first, also in Latin script.
+FAMILY_NAME_FIRST_COUNTRIES = frozenset({"CN", "HK", "HU", "JP", "KH", "KP", "KR", "MN", "MO", "SG", "TW", "VN"})
+_PARTICLES = frozenset(
+    [
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "da",
+        "das",
+        "dos",
+        "du",
+        "la",
+        "le",
+        "di",
+        "bin",
+        "binti",
+        "al",
+        "el",
+        "ten",
+        "ter",
+        "zu",
+        "st.",
+        "st",
+    ]
+)
+_ABBREVIATED = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof"})
+_LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f\u1e00-\u1eff'’.\- ]+$")
+_SPACES = re.compile(r"\s+")
+# Legal forms that nobody says aloud; removed, longest first, from the end of a company's name.
+_LEGAL_SUFFIXES = (
+    "private limited",
+    "pvt. ltd.",
+    "pvt ltd",
+    "kabushiki kaisha",
+    "holding company",
+    "holdings inc.",
+    "holdings inc",
+    "limited liability company",
+    "public limited company",
+    "corporation",
+    "incorporated",
+    "company limited",
+    "co., ltd.",
+    "co. ltd.",
+    "co ltd",
+    "limited",
+    "gmbh & co. kg",
+    "gmbh",
+    "ag",
+    "s.a.",
+    "s.a.s.",
+    "sas",
+    "sarl",
+    "s.r.l.",
+    "srl",
+    "s.p.a.",
+    "spa",
+    "b.v.",
+    "bv",
+    "n.v.",
+    "nv",
+    "oy",
+    "ab",
+    "as",
+    "a/s",
+    "aps",
+    "plc",
+    "llc",
+    "l.l.c.",
+    "llp",
+    "l.l.p.",
+    "lp",
+    "ltd.",
+    "ltd",
+    "inc.",
+    "inc",
+    "corp.",
+    "corp",
+    "co.",
+    "k.k.",
+    "kk",
+    "pty ltd",
+    "pty. ltd.",
+    "pty",
+    "sdn bhd",
+    "bhd",
+    "pte ltd",
+    "pte. ltd.",
+    "pte",
+)
+
+
+def _clean(value: str) -> str:
+    return _SPACES.sub(" ", CONTROL_CHARS.sub("", LINE_BREAKS.sub(" ", value))).strip()
+
+
+@dataclass(frozen=True)
+class Greeting:
+    """The name after "Dear"/"Hi", and a warning when the candidate should check it."""
+
+    name: str
+    warning: str | None = None
+
+
+def split_honorific(name: str) -> tuple[str | None, list[str]]:
+    """("Dr.", ["Patricia", "Okonkwo-Hale"]) for "Dr. Patricia Okonkwo-Hale"; (None, tokens) without one."""
+    tokens = _clean(name).split(" ")
+    if len(tokens) > 1 and tokens[0].rstrip(".").lower() in HONORIFICS:
+        bare = tokens[0].rstrip(".")
+        # "Dr" and "Dr." are both written; the greeting uses the dotted form for abbreviations.
+        honorific = bare + "." if bare.lower() in _ABBREVIATED else bare
+        return honorific, tokens[1:]
+    return None, tokens
+
+
+def order_is_unknown(name: str, country: str | None) -> bool:
+    """Whether the first token might be the family name: a non-Latin script, or a family-name-first country."""
+    cleaned = _clean(name)
+    return not _LATIN.match(cleaned) or (country or "").upper() in FAMILY_NAME_FIRST_COUNTRIES
+
+
+def _family_name(tokens: list[str]) -> str | None:
+    """The family name when it is clear: the last of two tokens, or particles + last ("van Beethoven")."""
+    if len(tokens) == 2:
+        return tokens[1]
+    if len(tokens) >= 3 and tokens[1].lower() in _PARTICLES:
+        return " ".join(tokens[1:])
+    return None
+
+
+def greeting_for(name: str, tone: str, *, salutation: str | None, country: str | None) -> Greeting:
+    """The name to greet a person by in `tone` (see the module's rules)."""
+    if salutation:
+        return Greeting(_clean(salutation))
+    honorific, tokens = split_honorific(name)
+    full = " ".join(tokens)
+    advice = (
+        "add a `salutation` for {name} (exactly how to greet them, e.g. 'Dr. Tanaka' or 'Kenji'): "
+        "the name order is not clear, so the message greets them by their full name"
+    )
+    if order_is_unknown(full, country):
+        return Greeting(full, advice.format(name=full))
+    if tone == "formal":
+        if honorific:
+            family = _family_name(tokens)
+            if family:
+                return Greeting(f"{honorific} {family}")
+            return Greeting(
+                full,
+                f"add a `salutation` for {full} (e.g. '{honorific} …' with their family name): with more than two "
+                "names the family name is not clear, so the message greets them by their full name",
+            )
+        return Greeting(full)
+    return Greeting(tokens[0])
+
+
+def given_name(name: str, country: str | None) -> str:
+    """The given name when the order is clear; the full name otherwise."""
+    _, tokens = split_honorific(name)
+    full = " ".join(tokens)
+    return full if order_is_unknown(full, country) else tokens[0]
+
+
+_NAME_LINE = re.compile(r"^[^\W\d_][^\d@/:<>|]{0,60}$", re.UNICODE)
+
+
+def candidate_preferred_name(name: str, preferred: str | None, signature: str | None, country: str | None) -> str:
+    """What the candidate is called in their own reminders and signs short notes with."""
+    if preferred:
+        return _clean(preferred)
+    first_line = next((line for line in (_clean(part) for part in LINE_BREAKS.split(signature or "")) if line), "")
+    looks_like_a_name = bool(first_line and _NAME_LINE.match(first_line)) and len(first_line.split()) <= 4
+    if looks_like_a_name and first_line.casefold() != _clean(name).casefold():
+        return first_line
+    return given_name(name, country)
+
+
+def short_company(name: str) -> str:
+    """The company as people say it: the legal form dropped ("Analytical Engines Ltd" → "Analytical Engines")."""
+    cleaned = _clean(name)
+    lowered = cleaned.lower()
+    for suffix in _LEGAL_SUFFIXES:
+        for separator in (" ", ", "):
+            if lowered.endswith(separator + suffix) and len(cleaned) > len(separator + suffix) + 1:
+                shorter = cleaned[: -len(separator + suffix)].rstrip(" ,")
+                return short_company(shorter) if shorter else cleaned
+    if lowered.startswith("kabushiki kaisha "):
+        return cleaned[len("kabushiki kaisha ") :]
+    return cleaned
