@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from followup_local.provision import Provisioned
-from followup_local.template import SamTemplate, load_template
+from followup_local.template import load_template
 from tests.conftest import ROOT
 
 TEMPLATE = load_template()
@@ -166,7 +166,8 @@ def _listed(value: Any) -> list[Any]:
 
 def _role_of(function_id: str) -> str:
     role = translated()["Resources"][function_id]["Properties"]["Role"]
-    assert isinstance(role, dict) and "Fn::GetAtt" in role, f"{function_id}: Role {role!r}"
+    assert isinstance(role, dict), f"{function_id}: Role {role!r}"
+    assert "Fn::GetAtt" in role, f"{function_id}: Role {role!r}"
     return str(role["Fn::GetAtt"][0])
 
 
@@ -469,29 +470,30 @@ def test_snap_start_is_a_switch_on_the_api_function_only_and_the_api_calls_its_a
     for function_id in FUNCTION_IDS:
         properties = TEMPLATE.function(function_id).properties
         if function_id != "ApiFunction":
-            assert "SnapStart" not in properties and "AutoPublishAlias" not in properties, function_id
+            assert "SnapStart" not in properties, function_id
+            assert "AutoPublishAlias" not in properties, function_id
     api = TEMPLATE.function("ApiFunction").properties
     assert api["SnapStart"] == {"ApplyOn": {"Fn::If": ["ApiSnapStartOn", "PublishedVersions", "None"]}}
     assert api["AutoPublishAlias"] == "live"
     assert api["AutoPublishAliasAllProperties"] is True
     assert TEMPLATE.conditions["ApiSnapStartOn"] == {"Fn::Equals": [{"Ref": "ApiSnapStart"}, "Enabled"]}
-    assert TEMPLATE.body["Globals"]["Function"]["Runtime"] >= "python3.12"  # SnapStart's first Python
+    runtime = TEMPLATE.body["Globals"]["Function"]["Runtime"]
+    assert tuple(map(int, runtime.removeprefix("python").split("."))) >= (3, 12), "SnapStart starts at python3.12"
     resources = translated()["Resources"]
     paths = resources["HttpApi"]["Properties"]["Body"]["paths"]
     uris = {json.dumps(op["x-amazon-apigateway-integration"]["uri"]) for ops in paths.values() for op in ops.values()}
-    assert uris == {
-        json.dumps(
-            {
-                "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ApiFunctionAliaslive}/invocations"
-            }
-        )
-    }
+    alias_uri = (
+        "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ApiFunctionAliaslive}"
+        "/invocations"
+    )
+    assert uris == {json.dumps({"Fn::Sub": alias_uri})}
     permissions = [
-        r
-        for r in resources.values()
-        if r["Type"] == "AWS::Lambda::Permission" and "apigateway" in r["Properties"]["Principal"]
+        resource["Properties"]
+        for resource in resources.values()
+        if resource["Type"] == "AWS::Lambda::Permission" and "apigateway" in resource["Properties"]["Principal"]
     ]
-    assert permissions and all(p["Properties"]["FunctionName"] == {"Ref": "ApiFunctionAliaslive"} for p in permissions)
+    assert permissions
+    assert all(permission["FunctionName"] == {"Ref": "ApiFunctionAliaslive"} for permission in permissions)
 
 
 # ------------------------------------------------------------------------------------------- names
