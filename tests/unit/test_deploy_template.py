@@ -65,7 +65,8 @@ EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("sqs:GetQueueAttributes", "SendQueue"),
         ("sqs:ChangeMessageVisibility", "SendQueue"),  # back_off
         ("sqs:GetQueueUrl", "SendQueue"),
-        ("ses:SendEmail", "ses:identity/*"),  # only with ses:FromAddress = SenderEmail (see below)
+        ("ses:SendEmail", "ses:identity/*"),  # From pinned to SenderEmail unless candidates send as themselves
+        ("ses:GetIdentityVerificationAttributes", "*"),  # is the candidate's address a verified identity
         ("ses:SendEmail", "ConfigurationSet"),
         ("dynamodb:GetItem", "FollowUpTable"),  # a failed claim's item
         ("dynamodb:Query", "FollowUpTable"),  # load_interview
@@ -243,7 +244,14 @@ def test_sending_from_any_identity_is_bound_to_the_sender_address() -> None:
     ]
     assert len(statements) == 1
     assert statements[0]["Action"] == "ses:SendEmail"
-    assert statements[0]["Condition"] == {"StringEqualsIgnoreCase": {"ses:FromAddress": {"Ref": "SenderEmail"}}}
+    # Pinned to SenderEmail, unless the deployment lets candidates with a verified address send as themselves.
+    assert statements[0]["Condition"] == {
+        "Fn::If": [
+            "SendsFromCandidates",
+            {"Ref": "AWS::NoValue"},
+            {"StringEqualsIgnoreCase": {"ses:FromAddress": {"Ref": "SenderEmail"}}},
+        ]
+    }
 
 
 def test_event_bridge_may_write_each_rule_dlq_only_from_its_own_rule() -> None:

@@ -45,6 +45,7 @@ class SenderSettings(_Settings):
     sender_max_concurrency: int = Field(alias="SENDER_MAX_CONCURRENCY", ge=1)
     inbound_domain: str = Field(alias="INBOUND_DOMAIN", default="")
     sender_name: str = Field(alias="SENDER_NAME", default="Interview Follow-ups")
+    send_from_candidates: bool = Field(alias="SEND_FROM_CANDIDATES", default=True)
     ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)
     link_secret_parameter: str = Field(alias="LINK_SECRET_PARAMETER", min_length=1)
     public_base_url: str = Field(alias="PUBLIC_BASE_URL", default="")

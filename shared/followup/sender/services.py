@@ -28,7 +28,7 @@ def services() -> FollowUpSender:
         # The link secret is fetched only when a message carries links (review drafts, candidate tasks).
         LinkSigner(secret=lambda: secrets.get(settings.link_secret_parameter), base_url=settings.public_base_url),
         inbound_domain=settings.inbound_domain,
-        identities=SenderIdentities(aws.client("ses")),
+        identities=SenderIdentities(aws.client("ses")) if settings.send_from_candidates else None,
     )
 
 
