@@ -263,3 +263,38 @@ def test_timeline_lists_every_state_change_in_order(cloud: LocalCloud) -> None:
     assert events.index("sent") < events.index("outcome") < events.index("cancelled")
     assert [e["at"] for e in timeline] == sorted(e["at"] for e in timeline)
     assert json.dumps(timeline)
+
+
+def test_an_auto_mode_message_the_linter_would_hold_goes_to_the_candidate_as_a_draft(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an auto-mode interview whose thank-you, at send time, fails a hard rule (a stored interview from an
+    # older version, or a custom template gone wrong)
+    from followup.messages.lint import Finding
+    from followup.sender import send
+
+    held = Finding(rule="pasted_capital", severity="hard", message="capitalised mid-sentence, as typed: Design")
+    real_lint = send.lint_message
+    monkeypatch.setattr(
+        send, "lint_message", lambda req, fu, msg: [held] if fu.id == "thank_you-0" else real_lint(req, fu, msg)
+    )
+    accepted = _submit(cloud, load_example("interview.json"))
+    interview_id = accepted["interview_id"]
+
+    # When it comes due
+    cloud.advance(18 * 3600)
+
+    # Then nothing goes to Grace: the candidate gets the draft with the reason and links, awaiting approval
+    assert not [m for m in cloud.outbox.as_json() if m["to"] == ["Grace Hopper <grace@ae.example>"]]
+    (draft,) = [m for m in cloud.outbox.as_json() if m["tags"]["kind"] == "draft"]
+    assert draft["to"] == ["Ada Lovelace <ada@example.com>"]
+    assert "capitalised mid-sentence, as typed: Design" in draft["text"]
+    assert _statuses(cloud, interview_id)["thank_you-0"] == "awaiting_approval"
+
+    # When the candidate approves it as it is, it goes to Grace once (their call, not the linter's)
+    links = _draft_links(cloud, "thank_you-0")
+    assert cloud.http("POST", f"/a/{links['approve']}")[0] == 200
+    cloud.advance(180)
+    to_grace = [m for m in cloud.outbox.as_json() if m["to"] == ["Grace Hopper <grace@ae.example>"]]
+    assert [m["tags"]["kind"] for m in to_grace] == ["thank_you"]
+    assert _statuses(cloud, interview_id)["thank_you-0"] == "sent"

@@ -27,6 +27,7 @@ _METRIC_BY_OUTCOME = {
     SendOutcome.FAILED: "SendsFailed",
     SendOutcome.INTERRUPTED: "InterruptedSends",
     SendOutcome.DRAFTED: "DraftsSent",
+    SendOutcome.HELD: "HeldForReview",
     SendOutcome.EXPIRED: "DraftsExpired",
 }
 

@@ -47,6 +47,7 @@ class SendOutcome(StrEnum):
     FAILED = "failed"
     INTERRUPTED = "interrupted"  # an earlier attempt died mid-send
     DRAFTED = "drafted"  # review mode: the draft went to the candidate
+    HELD = "held"  # auto mode, but the linter found a hard problem: the draft went to the candidate instead
     EXPIRED = "expired"  # review mode: no approval in time, not sent
 
 
@@ -118,13 +119,20 @@ def compose_draft(
     message: RenderedMessage,
     identity: SenderIdentity,
     hold_until: datetime,
+    held_because: str | None = None,
 ) -> OutgoingEmail:
-    """Review mode: the message as it would go, sent to the candidate with approve / skip / stop links."""
+    """Review mode (or a message the linter held): the message as it would go, sent to the candidate with
+    approve / skip / stop links."""
     recipient = _single_line(f"{record.to_name} <{record.to}>")
     local = hold_until.astimezone(ZoneInfo(request.candidate_timezone()))
+    why = (
+        f"This message was held, not sent, because it needs your eye: {_single_line(held_because)}. "
+        if held_because
+        else ""
+    )
     preface = (
-        f"Draft for your approval — to {recipient}. Nothing has been sent. Approve it, skip it, or stop "
-        f"all follow-ups with the links below; without an answer by {local:%A %d %B %H:%M %Z} it is not sent."
+        f"Draft for your approval — to {recipient}. {why}Nothing has been sent. Approve it as it is, skip it, or "
+        f"stop all follow-ups with the links below; without an answer by {local:%A %d %B %H:%M %Z} it is not sent."
     )
     subject = _single_line(f"Approve? {message.subject}")
     return OutgoingEmail(
@@ -258,7 +266,22 @@ class FollowUpSender:
         except Exception as exc:  # a stored interview that no longer renders must not block the queue
             logger.exception("render failed", extra=log)
             return self._fail_claimed(record, f"could not render: {type(exc).__name__}", now)
-        if held:
+        if held and record.approved:
+            # The candidate read this draft and approved it as it is: their call, not the linter's.
+            logger.warning("sending an approved message the linter would hold", extra={**log, "reason": held})
+        elif held and draft:
+            logger.warning("review draft has linter findings; the candidate sees them", extra={**log, "reason": held})
+        elif held and kind.is_nudge:
+            # Auto mode, but the message would embarrass the candidate: it goes to them as a draft to approve.
+            logger.warning("message held by the linter; sent to the candidate for review", extra={**log})
+            draft = True
+            hold_until = now + timedelta(hours=request.preferences.review_hold_hours)
+            links = self._signer.links(
+                record, [LinkAction.APPROVE, LinkAction.SKIP, LinkAction.STOP], expires_at=hold_until
+            )
+            message = render_follow_up(request, record.planned(), links=links)
+            email = compose_draft(record, request, message, self._identity, hold_until, held_because=held)
+        elif held:
             logger.error("message held by the linter", extra={**log, "reason": held})
             return self._fail_claimed(record, f"held by the message linter: {held}", now)
         try:
@@ -273,7 +296,7 @@ class FollowUpSender:
         if draft:
             self._table.await_approval(record, hold_until=hold_until, now=clock.now())
             logger.info("draft sent for approval", extra={**log, "kind": record.kind})
-            return SendOutcome.DRAFTED
+            return SendOutcome.HELD if held and request.preferences.mode != "review" else SendOutcome.DRAFTED
         self._table.mark_sent(
             record,
             message_id=message_id,
