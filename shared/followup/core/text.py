@@ -23,7 +23,11 @@ LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]")
 # Control characters other than tab and line feed.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
-HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "sir", "dame"})
+# Titles that may precede a name (lower case, without the full stop); never mistaken for a given name.
+HONORIFICS = frozenset(
+    {"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "professor", "sir", "dame", "pharm", "eng", "engr", "judge",
+     "rev", "hon", "mme", "madame", "monsieur", "herr", "frau", "sra", "srta", "dott", "ing", "capt"}
+)  # fmt: skip
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = (
     "January",

@@ -20,7 +20,7 @@ from followup.core.text import CONTROL_CHARS, LINE_BREAKS, MONTHS, WEEKDAYS
 from followup.domain.kinds import FollowUpKind
 from followup.domain.models import Interviewer, InterviewRequest, PlannedFollowUp
 from followup.messages.fields import advice_for_role
-from followup.messages.intake import Intake, Proof, keywords, read_intake
+from followup.messages.intake import Intake, keywords, read_intake
 from followup.messages.names import candidate_preferred_name, given_name, greeting_for, short_company
 
 __all__ = ["TEMPLATE_VARIABLES", "VARIANTS", "addressee", "panel_allocation", "template_context"]
@@ -56,7 +56,9 @@ TEMPLATE_VARIABLES: frozenset[str] = frozenset(
         "decision_date",
         "topics",
         "topic_skill",
+        "topic_kinds",
         "skills",
+        "languages",
         "proof",
         "why_fit",
         "background",
@@ -127,6 +129,9 @@ def _pick_skills(skills: Sequence[str], topics: Sequence[str], position: int) ->
     start = position % len(skills)
     rotated = list(skills[start:]) + list(skills[:start])
     ordered = mentioned + [skill for skill in rotated if skill not in mentioned]
+    # A skill with its own "and" ("Westlaw and Relativity") stands alone: "X and Y and Z" reads as a list gone wrong.
+    if " and " in ordered[0] or (len(ordered) > 1 and " and " in ordered[1]):
+        return (ordered[0],)
     return tuple(ordered[:2])
 
 
@@ -138,15 +143,29 @@ def panel_allocation(request: InterviewRequest, intake: Intake | None = None) ->
     size = len(request.interviewers)
     primary = request.primary_contact_index
     order = [primary] + [index for index in range(size) if index != primary]
-    unused: list[Proof] = list(intake.proofs)
+    # Each proof goes to the person whose topics it matches best, across the whole panel (best matches first);
+    # proofs that match nobody then go to people still without one, primary contact first.
+    wanted = {index: frozenset().union(*(keywords(topic) for topic in intake.topics[index])) for index in order}
+    pairs = sorted(
+        (
+            (len(proof.keywords & wanted[index]), -number, -order.index(index), number, index)
+            for number, proof in enumerate(intake.proofs)
+            for index in order
+        ),
+        reverse=True,
+    )
     proofs: dict[int, str] = {}
+    given: set[int] = set()
+    for score, _, _, number, index in pairs:
+        if score > 0 and number not in given and index not in proofs:
+            proofs[index] = intake.proofs[number].sentence
+            given.add(number)
+    leftovers = [number for number in range(len(intake.proofs)) if number not in given]
     for index in order:
-        if not unused:
+        if not leftovers:
             break
-        wanted = frozenset().union(*(keywords(topic) for topic in intake.topics[index]))
-        best = max(unused, key=lambda proof: (len(proof.keywords & wanted), -intake.proofs.index(proof)))
-        proofs[index] = best.sentence
-        unused.remove(best)
+        if index not in proofs:
+            proofs[index] = intake.proofs[leftovers.pop(0)].sentence
     # Experience written as a noun phrase goes to the first person (primary first) without a proof point.
     background_to = next((index for index in order if index not in proofs), None) if intake.background else None
     seed = _seed(request)
@@ -237,8 +256,15 @@ def template_context(request: InterviewRequest, follow_up: PlannedFollowUp, *, t
         "interview_date": _format_day(interview_day, today),
         "decision_date": _format_day(decision, today) if decision else "",
         "topics": topics,
+        "topic_kinds": list(intake.topic_kinds[index]),
         "topic_skill": next((s for s in allocation.skills if any(s.lower() in t.lower() for t in topics)), ""),
         "skills": list(allocation.skills),
+        # Languages go in one letter of a panel (the primary contact's) and in the nudges.
+        "languages": list(intake.languages)
+        if allocation.why_fit
+        or kind is not FollowUpKind.THANK_YOU
+        or (allocation.position == request.primary_contact_index)
+        else [],
         "proof": allocation.proof,
         "why_fit": allocation.why_fit,
         "background": allocation.background,

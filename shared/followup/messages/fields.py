@@ -40,7 +40,6 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...], FieldAdvice], ...] = (
             "svp",
             "evp",
             "head of",
-            "general manager",
             "managing director",
             "executive director",
             "president",
@@ -50,6 +49,15 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...], FieldAdvice], ...] = (
             "a short 30-60-90-day plan for the role, or a reference from a board member or former CEO",
             "a 30-60-90-day plan",
             topical=False,
+        ),
+    ),
+    (
+        "public_service",
+        ("policy", "civil servant", "government", "public sector", "caseworker", "social worker", "officer"),
+        FieldAdvice(
+            "public_service",
+            "a short briefing or policy note you wrote, or a reference from a previous manager",
+            "a sample briefing note",
         ),
     ),
     (
@@ -86,6 +94,46 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...], FieldAdvice], ...] = (
         ),
     ),
     (
+        "legal",
+        (
+            "lawyer",
+            "attorney",
+            "counsel",
+            "solicitor",
+            "barrister",
+            "paralegal",
+            "legal",
+            "associate attorney",
+            "law clerk",
+            "litigation",
+            "law",
+            "compliance officer",
+        ),
+        FieldAdvice(
+            "legal", "a short writing sample (a redacted memo or brief you drafted)", "a redacted writing sample"
+        ),
+    ),
+    (
+        "finance",
+        (
+            "analyst",
+            "accountant",
+            "finance",
+            "financial",
+            "quant",
+            "actuary",
+            "auditor",
+            "controller",
+            "treasury",
+            "investment",
+            "trader",
+            "economist",
+        ),
+        FieldAdvice(
+            "finance", "a short analysis or model you built (with confidential figures removed)", "a sample analysis"
+        ),
+    ),
+    (
         "academic",
         (
             "professor",
@@ -110,24 +158,6 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...], FieldAdvice], ...] = (
             "teaching",
             "a lesson plan or unit outline you have taught, with a note on how it went",
             "a sample lesson plan",
-        ),
-    ),
-    (
-        "legal",
-        (
-            "lawyer",
-            "attorney",
-            "counsel",
-            "solicitor",
-            "barrister",
-            "paralegal",
-            "legal",
-            "associate attorney",
-            "law clerk",
-            "compliance officer",
-        ),
-        FieldAdvice(
-            "legal", "a short writing sample (a redacted memo or brief you drafted)", "a redacted writing sample"
         ),
     ),
     (
@@ -182,26 +212,6 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...], FieldAdvice], ...] = (
         ),
     ),
     (
-        "finance",
-        (
-            "analyst",
-            "accountant",
-            "finance",
-            "financial",
-            "quant",
-            "actuary",
-            "auditor",
-            "controller",
-            "treasury",
-            "investment",
-            "trader",
-            "economist",
-        ),
-        FieldAdvice(
-            "finance", "a short analysis or model you built (with confidential figures removed)", "a sample analysis"
-        ),
-    ),
-    (
         "marketing",
         (
             "marketing",
@@ -220,18 +230,12 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...], FieldAdvice], ...] = (
         FieldAdvice("marketing", "a campaign or writing sample with the results it achieved", "a campaign sample"),
     ),
     (
-        "public_service",
-        ("policy", "civil servant", "government", "public sector", "caseworker", "social worker", "officer"),
-        FieldAdvice(
-            "public_service",
-            "a short briefing or policy note you wrote, or a reference from a previous manager",
-            "a sample briefing note",
-        ),
-    ),
-    (
         "operations",
         (
             "store manager",
+            "general manager",
+            "hotel",
+            "venue",
             "retail",
             "operations",
             "logistics",

@@ -13,7 +13,15 @@ from functools import lru_cache
 
 from followup.domain.models import InterviewRequest
 from followup.messages.names import greeting_for
-from followup.messages.phrasing import Refusal, as_background, as_noun_phrase, as_sentence, tidy
+from followup.messages.phrasing import (
+    Refusal,
+    as_background,
+    as_noun_phrase,
+    as_sentence,
+    skill_kind,
+    tidy,
+    topic_kind,
+)
 
 __all__ = ["Intake", "Proof", "read_intake"]
 
@@ -59,7 +67,9 @@ class Proof:
 @dataclass(frozen=True)
 class Intake:
     topics: tuple[tuple[str, ...], ...]  # per interviewer: usable noun phrases, at most two
-    skills: tuple[str, ...]
+    topic_kinds: tuple[tuple[str, ...], ...]  # per topic: subject, exercise, logistics or about_me
+    skills: tuple[str, ...]  # things the candidate does ("patient triage", "Kafka"), for "my experience with …"
+    languages: tuple[str, ...]  # languages spoken, for "I also speak …"
     why_fit: str  # a sentence, or ""
     background: str  # experience as a noun phrase for "…: {background}.", or ""
     proofs: tuple[Proof, ...]  # achievements, then experience when it is a sentence
@@ -110,8 +120,10 @@ def _read_intake(key: _Key) -> Intake:
     proper = proper_words(request)
     warnings: list[str] = []
     topics: list[tuple[str, ...]] = []
+    kinds: list[tuple[str, ...]] = []
     for index, person in enumerate(request.interviewers):
         usable: list[str] = []
+        usable_kinds: list[str] = []
         for position, topic in enumerate(person.topics):
             phrase = as_noun_phrase(topic, proper)
             if isinstance(phrase, Refusal):
@@ -125,10 +137,26 @@ def _read_intake(key: _Key) -> Intake:
                 )
             else:
                 usable.append(phrase)
+                usable_kinds.append(topic_kind(tidy(topic)))
         topics.append(tuple(usable))
+        kinds.append(tuple(usable_kinds))
     skills: list[str] = []
+    languages: list[str] = []
     for position, skill in enumerate(request.highlights.skills):
-        phrase = as_noun_phrase(skill, proper)
+        kind = skill_kind(tidy(skill))
+        if kind == "language":
+            words = tidy(skill).split()
+            spoken = " ".join(words[1:]) if words[0].lower() in ("bilingual", "fluent", "native") else " ".join(words)
+            languages.append(spoken[:1].upper() + spoken[1:])
+            continue
+        if kind == "credential":
+            warnings.append(
+                f"highlights.skills[{position}]: left out of the messages — '{tidy(skill)[:60]}' reads as a "
+                "licence or certification, which does not fit 'my experience with …'; keep it in your signature "
+                "or CV, and list here what you do (e.g. 'patient triage')"
+            )
+            continue
+        phrase = as_noun_phrase(skill, proper, article=False)
         if isinstance(phrase, Refusal):
             warnings.append(_warning(f"highlights.skills[{position}]", skill, phrase))
         else:
@@ -167,7 +195,9 @@ def _read_intake(key: _Key) -> Intake:
             warnings.append(f"interviewers[{index}].salutation: {greeting.warning}")
     return Intake(
         topics=tuple(topics),
+        topic_kinds=tuple(kinds),
         skills=tuple(skills),
+        languages=tuple(languages),
         why_fit=why_fit,
         background=background,
         proofs=tuple(proofs),

@@ -31,7 +31,7 @@ from followup.domain.kinds import FollowUpKind
 from followup.domain.models import InterviewRequest, Plan, PlannedFollowUp
 from followup.messages.context import addressee
 from followup.messages.intake import proper_words, read_intake
-from followup.messages.names import given_name, short_company
+from followup.messages.names import candidate_preferred_name, given_name, short_company
 from followup.messages.phrasing import THIRD_PERSON, as_background, as_noun_phrase
 from followup.messages.render import SUBJECT_MAX, WORD_LIMITS, RenderedMessage, render_follow_up, word_count
 
@@ -205,8 +205,11 @@ def _check_recipient_name(request: InterviewRequest, follow_up: PlannedFollowUp,
         forms = _name_forms(name) + ([person.salutation] if person.salutation else [])
     else:
         name = request.candidate.name
-        forms = [*_name_forms(name), request.candidate.preferred_name or ""]
-        forms += [line.strip() for line in (request.candidate.signature or "").splitlines()[:1]]
+        candidate = request.candidate
+        forms = [
+            *_name_forms(name),
+            candidate_preferred_name(candidate.name, candidate.preferred_name, candidate.signature, candidate.country),
+        ]
     if any(form and _contains(greeting, form) for form in forms):
         return []
     return [_finding("recipient_name", f"the greeting does not address {name} by name")]
@@ -327,8 +330,9 @@ def _free_text_values(request: InterviewRequest) -> list[tuple[str, str]]:
     phrases = [topic for person in request.interviewers for topic in person.topics] + list(highlights.skills)
     proper = proper_words(request)
     pairs = []
+    skills = set(highlights.skills)
     for value in phrases:
-        normal = as_noun_phrase(value, proper)
+        normal = as_noun_phrase(value, proper, article=value not in skills)
         pairs.append((value, normal if isinstance(normal, str) else ""))
     if highlights.experience:
         normal = as_background(highlights.experience, proper)

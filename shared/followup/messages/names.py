@@ -56,6 +56,16 @@ _PARTICLES = frozenset(
     ]
 )
 _ABBREVIATED = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof"})
+# Scripts whose names are written family name first (Han, kana, Hangul): the order of a romanised name is unclear.
+_FAMILY_FIRST_SCRIPT = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\u1100-\u11ff\uac00-\ud7af]")
+# Second given names that make a compound first name ("José Luis", "Ana Lucía", "Jean Pierre", "Mary Ann").
+_SECOND_GIVEN = frozenset(
+    """luis lucía lucia elena pedro beatriz isabel carmen josé jose maría maria manuel antonio carlos eduardo paulo
+    pierre claude marie anne ann jo sue louise paul miguel ángel angel fernanda clara cristina teresa gabriel
+    francisco alberto andrés andres javier victoria sofía sofia laura luisa josé-maría eugenia inés ines""".split()  # noqa: SIM905
+)
 _LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f\u1e00-\u1eff'’.\- ]+$")
 _SPACES = re.compile(r"\s+")
 # Legal forms that nobody says aloud; removed, longest first, from the end of a company's name.
@@ -119,6 +129,13 @@ _LEGAL_SUFFIXES = (
     "pte ltd",
     "pte. ltd.",
     "pte",
+    "p.c.",
+    "pc",
+    "pllc",
+    "p.l.l.c.",
+    "(pty) ltd",
+    "(pty) ltd.",
+    "(pty)",
 )
 
 
@@ -140,15 +157,36 @@ def split_honorific(name: str) -> tuple[str | None, list[str]]:
     if len(tokens) > 1 and tokens[0].rstrip(".").lower() in HONORIFICS:
         bare = tokens[0].rstrip(".")
         # "Dr" and "Dr." are both written; the greeting uses the dotted form for abbreviations.
-        honorific = bare + "." if bare.lower() in _ABBREVIATED else bare
+        honorific = tokens[0] if tokens[0].endswith(".") or bare.lower() not in _ABBREVIATED else bare + "."
         return honorific, tokens[1:]
     return None, tokens
 
 
 def order_is_unknown(name: str, country: str | None) -> bool:
-    """Whether the first token might be the family name: a non-Latin script, or a family-name-first country."""
+    """Whether the first token might be the family name: a Han, kana or Hangul name, or a Latin-script name in a
+    country where the family name usually comes first. (Cyrillic, Arabic, Greek, Hebrew, Devanagari… names are
+    written given name first.)"""
     cleaned = _clean(name)
-    return not _LATIN.match(cleaned) or (country or "").upper() in FAMILY_NAME_FIRST_COUNTRIES
+    if _FAMILY_FIRST_SCRIPT.search(cleaned):
+        return True
+    return bool(_LATIN.match(cleaned)) and (country or "").upper() in FAMILY_NAME_FIRST_COUNTRIES
+
+
+def _given(tokens: list[str]) -> str:
+    """The given name: the first token, or the first two for a compound first name ("José Luis Rodríguez")."""
+    if len(tokens) >= 3 and tokens[1].lower() in _SECOND_GIVEN:
+        return f"{tokens[0]} {tokens[1]}"
+    return tokens[0]
+
+
+def _script_greeting(full: str) -> str | None:
+    """How a Japanese or Korean name is greeted politely in its own script: family name + 様, full name + 님."""
+    tokens = full.split()
+    if _KANA.search(full) or (len(tokens) == 2 and _FAMILY_FIRST_SCRIPT.search(tokens[0]) and not _HANGUL.search(full)):
+        return None  # Han characters alone may be Chinese: the full name is the safe choice
+    if _HANGUL.search(full):
+        return f"{full} 님"
+    return None
 
 
 def _family_name(tokens: list[str]) -> str | None:
@@ -171,26 +209,33 @@ def greeting_for(name: str, tone: str, *, salutation: str | None, country: str |
         "the name order is not clear, so the message greets them by their full name"
     )
     if order_is_unknown(full, country):
+        if (country or "").upper() == "JP" and _FAMILY_FIRST_SCRIPT.search(full) and len(tokens) == 2:
+            return Greeting(f"{tokens[0]}様")  # Yamada-sama: family name and the polite suffix, as in Japan
+        polite = _script_greeting(full)
+        if polite:
+            return Greeting(polite)
         return Greeting(full, advice.format(name=full))
     if tone == "formal":
         if honorific:
             family = _family_name(tokens)
             if family:
-                return Greeting(f"{honorific} {family}")
+                # "Prof." is written out in a greeting: "Dear Professor Ekström".
+                title = "Professor" if honorific.lower().rstrip(".") in ("prof", "professor") else honorific
+                return Greeting(f"{title} {family}")
             return Greeting(
                 full,
                 f"add a `salutation` for {full} (e.g. '{honorific} …' with their family name): with more than two "
                 "names the family name is not clear, so the message greets them by their full name",
             )
         return Greeting(full)
-    return Greeting(tokens[0])
+    return Greeting(_given(tokens))
 
 
 def given_name(name: str, country: str | None) -> str:
     """The given name when the order is clear; the full name otherwise."""
     _, tokens = split_honorific(name)
     full = " ".join(tokens)
-    return full if order_is_unknown(full, country) else tokens[0]
+    return full if order_is_unknown(full, country) else _given(tokens)
 
 
 _NAME_LINE = re.compile(r"^[^\W\d_][^\d@/:<>|]{0,60}$", re.UNICODE)
@@ -201,9 +246,16 @@ def candidate_preferred_name(name: str, preferred: str | None, signature: str | 
     if preferred:
         return _clean(preferred)
     first_line = next((line for line in (_clean(part) for part in LINE_BREAKS.split(signature or "")) if line), "")
-    looks_like_a_name = bool(first_line and _NAME_LINE.match(first_line)) and len(first_line.split()) <= 4
-    if looks_like_a_name and first_line.casefold() != _clean(name).casefold():
-        return first_line
+    # "Dr. Ananya Krishnamurthy", "Richard Hallam-Booth FCA", "Siobhan Fitzgerald RN, MNurs": the name alone.
+    first_line = first_line.split(",", 1)[0]
+    _, tokens = split_honorific(first_line)
+    while len(tokens) > 1 and tokens[-1].isupper() and len(tokens[-1]) >= 2:
+        tokens.pop()
+    line = " ".join(tokens)
+    _, legal_tokens = split_honorific(name)
+    looks_like_a_name = bool(line and _NAME_LINE.match(line)) and len(tokens) <= 4
+    if looks_like_a_name and line.casefold() != " ".join(legal_tokens).casefold():
+        return line
     return given_name(name, country)
 
 

@@ -246,11 +246,11 @@ def _fix_case(text: str, proper: frozenset[str]) -> str:
     if len(words) > 1 and letters and all(ch.isupper() for ch in letters):
         # Shouted: ordinary words are lowered; two-letter ones and unknown short ones may be acronyms (IT, UPI).
         return " ".join(
-            word.lower() if len(core) > 2 and _is_ordinary(word, proper) else word
+            word.lower() if len(core) > 5 or (len(core) > 2 and _is_ordinary(word, proper)) else word
             for word, core in zip(words, cores, strict=True)
         )
     titled = [_is_titlecase(core) for core in cores]
-    capitals = [len(core) >= 2 and core.isupper() for core in cores]
+    capitals = [bool(core) and core.isupper() for core in cores]
     alphabetic = [any(ch.isalpha() for ch in core) for core in cores]
     heading = sum(titled) >= 2 and all(t or c for t, c, a in zip(titled, capitals, alphabetic, strict=True) if a)
     fixed = list(words)
@@ -259,24 +259,180 @@ def _fix_case(text: str, proper: frozenset[str]) -> str:
         if cores[0].lower() in ("the", "a", "an"):
             fixed[0] = _lower_word(words[0])
         return " ".join(fixed)
+    for position, core in enumerate(cores):
+        if len(core) > 5 and core.isupper() and core.isalpha():
+            fixed[position] = words[position].lower()  # "staffing RATIOS": shouted, not an acronym
     first = 0
     if cores[0].lower() in ("the", "a", "an") and len(words) > 1:
         fixed[0] = _lower_word(words[0])
         first = 1
     next_titled = first + 1 < len(words) and (titled[first + 1] or capitals[first + 1])
+    # "Duke of Edinburgh", "Bank of England": a name with "of" inside.
+    next_titled = next_titled or (
+        first + 2 < len(words) and cores[first + 1].lower() in ("of", "de", "du", "la") and titled[first + 2]
+    )
     # Sentence case: only the first word was capitalised because it came first; a capitalised pair is a name.
     if titled[first] and not next_titled and _is_ordinary(words[first], proper):
         fixed[first] = _lower_word(words[first])
     return " ".join(fixed)
 
 
-def as_noun_phrase(value: str, proper: frozenset[str] = frozenset()) -> str | Refusal:
+# "portfolio: the Poblenou housing block", "live coding: LRU cache in Java" → the part after the label;
+# "whiteboard challenge - redesign parcel tracking" → the part before the dash (the exercise itself).
+_LABEL = re.compile(r"^([^:]{1,40}):\s+(\S.*)$")
+_DASH_NOTE = re.compile(r"^(.{3,60}?)\s+[-–—]\s+\S.*$")
+_QUANTIFIERS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "my",
+        "our",
+        "your",
+        "their",
+        "its",
+        "some",
+        "any",
+        "each",
+        "every",
+        "all",
+        "both",
+        "no",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "several",
+        "many",
+        "few",
+        "more",
+        "most",
+        "other",
+        "another",
+        "such",
+        "what",
+        "which",
+        "whose",
+    ]
+)
+# Heads that take no article in "our talk about …": plurals, gerunds and most abstract nouns.
+_MASS_ENDINGS = (
+    "s", "ing", "ity", "ness", "ism", "ics", "ship", "ment", "ance", "ence", "tion", "sion", "ware", "ry", "cy", "ise",
+    "ize", "ogy", "ure", "ice",
+)  # fmt: skip
+_HEAD_BREAK = frozenset("of for with in on across at to from between about into over under and or".split())  # noqa: SIM905
+
+
+def _drop_label(text: str) -> str:
+    label = _LABEL.match(text)
+    if label and len(label.group(1).split()) <= 4:
+        return label.group(2).strip()
+    dash = _DASH_NOTE.match(text)
+    if dash and len(dash.group(1).split()) >= 2:
+        return dash.group(1).strip()
+    return text
+
+
+def with_article(phrase: str) -> str:
+    """'the' before a bare singular countable phrase ("research plan" → "the research plan"); plurals, gerunds,
+    abstract nouns, names and phrases that already have a determiner stay as they are."""
+    words = phrase.split(" ")
+    if not words or words[0].lower() in _QUANTIFIERS or words[0][:1].isdigit():
+        return phrase
+    if words[0].lower().endswith("ing") and len(words[0]) > 4:
+        return phrase  # a gerund phrase ("forecasting wind output") takes no article
+    head_words = []
+    for word in words:
+        if word.lower() in _HEAD_BREAK:
+            break
+        head_words.append(word)
+    head = re.sub(r"[^\w-]", "", head_words[-1] if head_words else words[-1]).lower()
+    if not head or head.endswith(_MASS_ENDINGS) or not is_common_word(head):
+        return phrase
+    first = words[0]
+    # A name at the start ("Kafka consumer lag") or a single capitalised name is left alone.
+    if _is_titlecase(first) and not is_common_word(first):
+        return phrase
+    return "the " + phrase
+
+
+def topic_kind(phrase: str) -> str:
+    """What kind of thing was "discussed": an exercise the candidate worked through, a practical arrangement the
+    interviewer explained, the candidate's own background they asked about, or a subject they talked about."""
+    words = {word.lower().strip("(),") for word in phrase.split()}
+    if words & _ABOUT_ME:
+        return "about_me"
+    lowered = phrase.lower()
+    if words & _ARRANGEMENTS or "start date" in lowered or "notice period" in lowered:
+        return "logistics"
+    if words & _EXERCISES or "case study" in lowered or "live coding" in lowered:
+        return "exercise"
+    if words & _LOGISTICS:
+        return "logistics"
+    return "subject"
+
+
+_ABOUT_ME = frozenset("i i'm i’m my me i've i’ve".split())  # noqa: SIM905
+_LOGISTICS = frozenset(
+    """salary compensation pay benefits equity stipend relocation visa sponsorship notice buyout timing timeline
+    schedule travel onboarding hours shift shifts rota remote hybrid contract probation bonus""".split()  # noqa: SIM905
+)
+# Arrangements that outrank an exercise word ("bar exam timing" is about timing, not an exam).
+_ARRANGEMENTS = frozenset(
+    "salary compensation pay benefits equity stipend relocation visa sponsorship notice buyout timing bonus".split()  # noqa: SIM905
+)
+_EXERCISES = frozenset(
+    """scenario scenarios exercise whiteboard take-home assessment test exam presentation role-play roleplay
+    simulation challenge task trial portfolio coding design-exercise""".split()  # noqa: SIM905
+)
+
+
+LANGUAGES = frozenset(
+    """english spanish french german italian portuguese dutch swedish norwegian danish finnish icelandic polish czech
+    slovak hungarian romanian bulgarian greek turkish russian ukrainian serbian croatian bosnian slovenian albanian
+    arabic hebrew persian farsi urdu hindi bengali punjabi gujarati marathi tamil telugu kannada malayalam sinhala
+    nepali chinese mandarin cantonese japanese korean vietnamese thai khmer lao burmese malay indonesian tagalog
+    filipino swahili amharic yoruba igbo hausa zulu xhosa afrikaans somali irish welsh gaelic catalan basque
+    galician latvian lithuanian estonian georgian armenian azerbaijani kazakh uzbek mongolian maori samoan tongan
+    asl bsl auslan""".split()  # noqa: SIM905
+)
+_CREDENTIAL = re.compile(
+    r"\b(?:certified|certification|certificate|licen[cs]ed?|registered|accredited|chartered|qualified)\b"
+    r"|\b(?:IELTS|TOEFL|JLPT|HSK|DELF|DELE|TOPIK)\b",
+    re.IGNORECASE,
+)
+# Professional credentials written as their letters: a licence or a degree, not something one "has experience with".
+_CREDENTIAL_LETTERS = frozenset(
+    """cpa cfa acca cima aca fca ca pmp rn lpn np bls acls pals lcsw lmsw msw bsw pe eit cissp cisa cma jd mba phd md
+    pharmd nclex frcs mrcp""".split()  # noqa: SIM905
+)
+
+
+def skill_kind(skill: str) -> str:
+    """'language' ("Spanish", "bilingual Spanish", "Japanese (JLPT N2)"), 'credential' ("ACLS certified",
+    "LCSW (California)", "IELTS 7.5"), or 'skill' (something the candidate does: "patient triage", "Kafka")."""
+    words = [word.lower().strip("(),") for word in skill.split()]
+    if words and (words[0] in LANGUAGES or (words[0] in ("bilingual", "fluent", "native") and len(words) > 1
+                                            and words[1] in LANGUAGES)):  # fmt: skip
+        return "language"
+    if _CREDENTIAL.search(skill) or (words and re.sub(r"[^a-z]", "", words[0]) in _CREDENTIAL_LETTERS):
+        return "credential"
+    return "skill"
+
+
+def as_noun_phrase(value: str, proper: frozenset[str] = frozenset(), *, article: bool = True) -> str | Refusal:
     """A topic or skill as a noun phrase that fits "our talk about …", or why it cannot be one.
 
     `proper`: words the candidate capitalised elsewhere (skills, names) — they keep their capitals here.
     """
     text = tidy(value).rstrip(".!")
     text = _LEAD_INS.sub("", text).strip()
+    text = _drop_label(text)
     if not text:
         return Refusal("is empty", "write what you discussed as a short phrase, e.g. 'the UPI payment flow'")
     if "?" in text:
@@ -309,7 +465,8 @@ def as_noun_phrase(value: str, proper: frozenset[str] = frozenset()) -> str | Re
         return Refusal(
             "speaks about a person as 'he' or 'she'", "write the subject itself, e.g. 'the team's hiring plans'"
         )
-    return _fix_case(text, proper)
+    phrase = _fix_case(text, proper)
+    return with_article(phrase) if article else phrase
 
 
 def as_sentence(value: str) -> str | Refusal:
@@ -337,7 +494,7 @@ def as_sentence(value: str) -> str | Refusal:
     first = words[0].lower().strip(",")
     if first in _SUBJECT_STARTS and (first not in ("my", "our") or _has_verb(words[1:])):
         sentence = text
-    elif first in _CLAUSE_VERBS or (first.endswith("ed") and len(first) > 4 and is_common_word(first)):
+    elif first in _CLAUSE_VERBS or (first.endswith("ed") and len(first) > 4):
         sentence = "I " + _lower_word(text) if _is_titlecase(words[0]) else "I " + text
     else:
         return Refusal(

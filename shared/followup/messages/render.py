@@ -229,6 +229,8 @@ def _tidy(rendered: str) -> list[list[str]]:
     paragraphs: list[list[str]] = []
     for block in re.split(r"\n[ \t]*\n", rendered):
         lines = [_SPACES.sub(" ", line).strip() for line in block.replace("\n", " ").split(LINE_BREAK)]
+        # A name ending in a full stop ("Brazos & Whitley, P.C.") before the sentence's own: one stop, not two.
+        lines = [re.sub(r"(?<!\.)\.\.(?!\.)", ".", line) for line in lines]
         lines = [line for line in lines if line]
         if lines:
             paragraphs.append(lines)
@@ -275,8 +277,11 @@ def _lower_first(text: str) -> str:
 
 
 def _join_and(items: list[str]) -> str:
+    """'A and B', 'A, B and C' — but 'A, as well as B and C' when an item has its own "and" (no "X and Y and Z")."""
     if len(items) <= 1:
         return "".join(items)
+    if any(" and " in item for item in items):
+        return f"{', '.join(items[:-1])}, as well as {items[-1]}"
     return f"{', '.join(items[:-1])} and {items[-1]}"
 
 

@@ -46,7 +46,7 @@ _THANK_YOU_PREFIXES: Mapping[str, tuple[str, ...]] = {
         "Thank you",
         "Thanks for your time",
         "Thanks for meeting",
-        "Appreciated our talk",
+        "Great to meet you",
         "Many thanks",
     ),
 }
@@ -63,6 +63,22 @@ def _shorten_words(text: str, limit: int) -> str:
     return " ".join(words).rstrip(" ,;:–-/&")
 
 
+_QUALIFIER = re.compile(r",\s|\s\(|\s[–-]\s|\s(?:in|of|for)\s")
+
+
+def _head_of_title(role: str, limit: int) -> str:
+    """The title without its qualifier when it must be shorter ("Assistant Professor in Mathematical Statistics"
+    → "Assistant Professor", "Staff Data Engineer, Streaming" → "Staff Data Engineer"), else a word-boundary cut."""
+    for match in _QUALIFIER.finditer(role):
+        head = role[: match.start()].strip()
+        if 0 < len(head) <= limit and len(head.split()) >= 2:
+            best = head
+            break
+    else:
+        best = ""
+    return best or _shorten_words(role, limit)
+
+
 def fit_subject(prefix: str, role: str | None, company: str | None, *, joiner: str = " at ") -> str:
     """`prefix – role at company` in SUBJECT_MAX characters: drop the company, then shorten the role; never '…'."""
     prefix = _SPACES.sub(" ", prefix).strip()
@@ -73,7 +89,7 @@ def fit_subject(prefix: str, role: str | None, company: str | None, *, joiner: s
     if role and company and len(role) + len(joiner) + len(company) <= room:
         return f"{prefix}{separator}{role}{joiner}{company}"
     if role:
-        short_role = _shorten_words(role, room)
+        short_role = role if len(role) <= room else _head_of_title(role, room)
         if short_role:
             return f"{prefix}{separator}{short_role}"
     if company:
