@@ -123,9 +123,9 @@ def _nested_multipart(depth: int, *, same_boundary: bool = False) -> bytes:
 
 def _nested_rfc822(depth: int) -> bytes:
     inner = b"From: deep@ae.example\r\nSubject: deep\r\n\r\ndeep down"
-    for _ in range(depth):
+    for _ in range(depth - 1):
         inner = b"Content-Type: message/rfc822\r\n\r\n" + inner
-    return message(inner, content_type=None)
+    return message(inner, content_type="message/rfc822")
 
 
 def _rfc822_in_multipart(depth: int) -> bytes:
