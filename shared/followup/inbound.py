@@ -14,8 +14,9 @@ input, bounded, and raises nothing but MalformedMailError ("malformed, dropped, 
   header parser raises AttributeError and IndexError on inputs like `From: a@[`, and `email.utils` recurses on
   nested comments (`From: (((…`). Ours walks the parts iteratively, depth first and lazily, stopping at the first
   text/plain part as `EmailMessage.get_body(("plain", "html"))` does. It reads at most MAX_HEADER_LINES header
-  lines in all, MAX_MIME_PARTS parts and MAX_MIME_DEPTH nested multiparts: a message beyond any of them is
-  malformed. message/rfc822 parts are never opened (get_body does not look inside them either).
+  lines in all, MAX_MIME_PARTS parts, MAX_MIME_DEPTH nested multiparts and MAX_BOUNDARY_MISSES boundary
+  strings that do not start a delimiter line: a message beyond any of them is malformed. message/rfc822 parts
+  are never opened (get_body does not look inside them either).
 - Header values are kept up to MAX_HEADER_CHARS each (References: its newest end), at most MAX_MESSAGE_IDS ids
   per header, MAX_RECIPIENTS addresses; addresses and RFC 2047 encoded words are read by linear scans.
 - Text: a body part's text is cut to 2 × MAX_BODY_CHARS, HTML to MAX_HTML_CHARS before its tags are stripped by
@@ -55,6 +56,7 @@ MAX_HEADER_REPEATS = 20  # occurrences kept of one header name (To, Cc may repea
 MAX_MIME_PARTS = 500
 MAX_MIME_DEPTH = 20  # nested multiparts; mail clients nest 3 to 6
 MAX_BOUNDARY_CHARS = 200  # RFC 2046 allows 70; a longer boundary is treated as none (the part stays opaque)
+MAX_BOUNDARY_MISSES = 1_000  # `--boundary` found where no delimiter line is: never in real mail
 MAX_PARAMS = 32  # Content-Type parameters read
 MAX_PARAM_CHARS = 2_048  # of a Content-Type value, for its parameters
 MAX_PARAM_TOKENS = 128
@@ -140,13 +142,14 @@ _DELIMITER_TAIL = re.compile(r"[ \t]*+(?:\r\n|\r|\n|\Z)")
 
 
 class _Budget:
-    """What is left to read of one message: header lines and MIME parts."""
+    """What is left to read of one message: header lines, MIME parts, boundary strings that are no delimiter."""
 
-    __slots__ = ("header_lines", "parts")
+    __slots__ = ("boundary_misses", "header_lines", "parts")
 
     def __init__(self) -> None:
         self.header_lines = MAX_HEADER_LINES
         self.parts = MAX_MIME_PARTS
+        self.boundary_misses = MAX_BOUNDARY_MISSES
 
 
 class MailPart:
@@ -241,7 +244,7 @@ def _keep(headers: dict[str, list[str]], name: str | None, chunks: list[str]) ->
     values.append(value.encode("latin-1").decode("utf-8", "replace"))
 
 
-def _delimiters(text: str, start: int, end: int, boundary: str) -> Iterator[tuple[int, int, bool]]:
+def _delimiters(text: str, start: int, end: int, boundary: str, budget: _Budget) -> Iterator[tuple[int, int, bool]]:
     """(line start, end of line, is the close delimiter) of each `--boundary` line in text[start:end]."""
     delimiter = "--" + boundary
     pos = start
@@ -249,13 +252,16 @@ def _delimiters(text: str, start: int, end: int, boundary: str) -> Iterator[tupl
         found = text.find(delimiter, pos, end)
         if found < 0:
             return
-        pos = found + 1
-        if found > start and text[found - 1] not in "\r\n":
-            continue
         after = found + len(delimiter)
         closing = text.startswith("--", after, end)
-        tail = _DELIMITER_TAIL.match(text, after + 2 if closing else after, end)
+        tail = None
+        if found == start or text[found - 1] in "\r\n":
+            tail = _DELIMITER_TAIL.match(text, after + 2 if closing else after, end)
         if tail is None:
+            budget.boundary_misses -= 1
+            if budget.boundary_misses < 0:
+                raise MalformedMailError("too many false MIME boundaries")
+            pos = found + 1
             continue
         yield found, tail.end(), closing
         pos = tail.end()
@@ -268,7 +274,7 @@ def _children(text: str, part: MailPart, budget: _Budget) -> Iterator[MailPart]:
         return
     default_type = "message/rfc822" if part.content_type == "multipart/digest" else "text/plain"
     child_start: int | None = None
-    for line_start, line_end, closing in _delimiters(text, part.body_start, part.body_end, boundary):
+    for line_start, line_end, closing in _delimiters(text, part.body_start, part.body_end, boundary, budget):
         if child_start is not None:
             child_end = line_start
             if child_end > child_start and text[child_end - 1] == "\n":

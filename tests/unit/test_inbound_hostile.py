@@ -83,6 +83,12 @@ def test_nesting_and_part_counts_beyond_the_bounds_are_malformed() -> None:
         parse_mail(_many_parts(inbound.MAX_MIME_PARTS, text_first=False))
     # Parts are read as needed: a reply whose text comes first is read whatever follows it.
     assert parse_mail(_many_parts(10_000, text_first=True)).text == "the reply"
+    with pytest.raises(MalformedMailError, match="false MIME boundaries"):
+        parse_mail(message(b"x--b" * (inbound.MAX_BOUNDARY_MISSES + 1), content_type='multipart/mixed; boundary="b"'))
+    assert (
+        parse_mail(message(b"x--b" * 100 + b"\r\n--b\r\n\r\nhi", content_type='multipart/mixed; boundary="b"')).text
+        == "hi"
+    )
     with pytest.raises(MalformedMailError, match="header lines"):
         parse_mail(message(headers=[("X-Junk", "v")] * inbound.MAX_HEADER_LINES))
 
