@@ -29,6 +29,7 @@ VALID: dict[str, Any] = {
     "cost_per_1000_interviews_usd": 0.45,
     "ses_floor_per_1000_interviews_usd": 0.4,
     "burst": {"due": 10, "sent_once": 10, "lost": 0, "duplicates": 0, "max_rate_per_s": 14.0},
+    "inbound_worst_parse_ms": 8.8,
 }
 
 
@@ -98,6 +99,22 @@ def test_results_schema_accepts_the_contract_shape_and_names_what_is_wrong() -> 
     broken["burst"]["lost"] = 0.5
     with pytest.raises(ResultsShapeError, match=r"burst\.lost"):
         validate_results(broken)
+
+
+def test_inbound_parse_figure_has_its_shape() -> None:
+    from itertools import islice
+
+    from bench.inbound_parse import all_cases, measure, validate_figure
+
+    figure = measure(repeats=1, cases=islice(all_cases(), 3))
+    assert figure["cases"] == 3
+    assert figure["worst_case"] in figure["slowest"]
+    assert figure["worst_ms"] == max(figure["slowest"].values())
+    assert figure["outcomes"]["mail"] + figure["outcomes"]["malformed"] == 3
+    validate_figure(VALID)
+    for wrong in ("fast", -1, True, None):
+        with pytest.raises(ResultsShapeError, match="inbound_worst_parse_ms"):
+            validate_figure({**VALID, "inbound_worst_parse_ms": wrong})
 
 
 def test_simulated_ses_refuses_recipients_above_the_rate_in_any_second() -> None:
