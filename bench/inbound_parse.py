@@ -21,8 +21,8 @@ from typing import Any
 
 from tests.unit import inbound_corpus as corpus
 
-from followup import inbound
-from followup.inbound import MalformedMailError, ReplyKind, find_return_date, parse_mail
+from followup.feedback import inbound
+from followup.feedback.inbound import MalformedMailError, ReplyKind, find_return_date, parse_mail
 
 GOAL_MS = 50.0
 RECEIVED = date(2026, 11, 25)

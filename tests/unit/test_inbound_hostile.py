@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from followup import inbound
-from followup.inbound import InboundMail, MalformedMailError, ReplyKind, find_return_date, new_text, parse_mail
+from followup.feedback import inbound
+from followup.feedback.inbound import InboundMail, MalformedMailError, ReplyKind, find_return_date, new_text, parse_mail
 from tests.unit.inbound_corpus import CASES, SES_ID, Case, message, multipart, text_part
 
 RECEIVED = date(2026, 11, 25)
@@ -458,3 +458,9 @@ _quote_text = st.lists(
 @given(_quote_text)
 def test_the_quote_cut_finds_what_the_old_pattern_found(body: str) -> None:
     assert new_text(body) == old_new_text(body)
+
+
+def test_the_mailbox_downloads_no_more_than_the_parser_reads() -> None:
+    from followup.adapters.mailbox import MAX_READ_BYTES
+
+    assert MAX_READ_BYTES == inbound.MAX_RAW_BYTES

@@ -9,8 +9,9 @@ from botocore.exceptions import ClientError
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
 
-# SES accepts inbound messages up to 40 MB; a reply's headers and new text are in its first megabytes.
-MAX_READ_BYTES = 5 * 1024 * 1024
+# SES accepts inbound messages up to 40 MB; the parser reads only the first 256 KiB (a reply's headers and new text
+# come first), so nothing beyond that is downloaded. Keep equal to followup.feedback.inbound.MAX_RAW_BYTES.
+MAX_READ_BYTES = 256 * 1024
 _MISSING = frozenset({"NoSuchKey", "404", "NoSuchBucket", "AccessDenied"})
 
 

@@ -26,6 +26,9 @@ input, bounded, and raises nothing but MalformedMailError ("malformed, dropped, 
 - Every regular expression here is linear: no pattern can backtrack over more than a bounded window (the quote
   cut used to let `^\\s*` run over every following blank line, from every line).
 - Any exception while parsing, however unexpected, becomes MalformedMailError.
+
+Why one module of this length: the bounded MIME reader, the header scans and the reply classifier share their
+limits and must be reviewed together for linearity; splitting them would hide a bound from the code it guards.
 """
 
 from __future__ import annotations
