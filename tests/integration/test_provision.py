@@ -116,7 +116,8 @@ def test_sender_identity_can_send_through_ses_v2(session: boto3.session.Session,
     assert response["MessageId"]
 
 
-REPLY_VARIABLES = frozenset({"INBOUND_DOMAIN", "INBOUND_BUCKET"})
+# Off by default, so empty: replies (InboundDomain "") and custom templates (TemplatesBucket "").
+OPTIONAL_VARIABLES = frozenset({"INBOUND_DOMAIN", "INBOUND_BUCKET", "TEMPLATES_URI"})
 
 
 def test_every_function_environment_resolves_to_plain_strings(template: SamTemplate, provisioned: Provisioned) -> None:
@@ -128,7 +129,7 @@ def test_every_function_environment_resolves_to_plain_strings(template: SamTempl
             assert isinstance(value, str), (logical_id, name)
             # The API gets only the configured base URL (see template.yaml); it is empty by default. Replies are
             # off by default (InboundDomain ""), so their variables are empty too.
-            if (logical_id, name) != ("ApiFunction", "PUBLIC_BASE_URL") and name not in REPLY_VARIABLES:
+            if (logical_id, name) != ("ApiFunction", "PUBLIC_BASE_URL") and name not in OPTIONAL_VARIABLES:
                 assert value, (logical_id, name)
         assert environment["TABLE_NAME"] == provisioned.physical["FollowUpTable"]
         assert environment["SEND_QUEUE_ARN"] == provisioned.arns["SendQueue"]

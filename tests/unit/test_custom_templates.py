@@ -16,6 +16,7 @@ from followup.messages.custom_templates import (
     TemplateLoadError,
     TemplateSet,
     load_custom_templates,
+    parse_templates_uri,
     sample_follow_ups,
     sample_interview,
 )
@@ -292,3 +293,69 @@ def test_the_guide_documents_every_template_variable() -> None:
 
     assert documented >= TEMPLATE_VARIABLES
     assert "UPDATE_GOLDEN=1" in guide
+
+
+# --- resource limits and wiring -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "{% set s = 'a' * 200000000 %}{{ s|length }}",
+        "{{ ('ab' * 60000)|length }}",
+        "{% for i in range(10000000) %}x{% endfor %}",
+        "{{ 10 ** 100000 }}",
+    ],
+)
+def test_a_template_cannot_build_huge_values(tmp_path: Path, expression: str) -> None:
+    # Given a template whose body tries to allocate far beyond any message
+    write(tmp_path, {"thank_you/any.txt.j2": GOOD_THANK_YOU.replace("Best,", expression + "\nBest,")})
+
+    # When it is loaded (and so rendered on the sample), it fails fast with a SecurityError, not 800 MB later
+    (problem, *_) = problems_of(tmp_path)
+    assert "SecurityError" in problem
+
+
+def test_a_runaway_loop_of_literal_text_is_stopped_while_rendering(tmp_path: Path) -> None:
+    loop = "{% for i in range(1000) %}{% for j in range(1000) %}" + "x" * 100 + "{% endfor %}{% endfor %}"
+    write(tmp_path, {"thank_you/any.txt.j2": GOOD_THANK_YOU.replace("Best,", loop + "\nBest,")})
+
+    (problem, *_) = problems_of(tmp_path)
+    assert "RenderTooLong" in problem
+
+
+def test_templates_cannot_change_the_values_they_are_given(tmp_path: Path) -> None:
+    mutate = "{% set _ = topics.append('x') %}"
+    write(tmp_path, {"thank_you/any.txt.j2": GOOD_THANK_YOU.replace("Best,", mutate + "Best,")})
+    (problem, *_) = problems_of(tmp_path)
+    assert "SecurityError" in problem
+
+
+def test_templates_uri_names_a_folder_or_an_s3_prefix(tmp_path: Path) -> None:
+    made: list[str] = []
+
+    def client() -> str:
+        made.append("s3")
+        return "client"
+
+    assert parse_templates_uri("", client) is None
+    assert parse_templates_uri(str(tmp_path), client) == tmp_path
+    source = parse_templates_uri("s3://bucket/users/ada/", client)
+    assert isinstance(source, S3TemplateSource)
+    assert (source.bucket, source.prefix) == ("bucket", "users/ada/")
+    assert made == ["s3"]  # the S3 client is made only for an s3:// URI
+    with pytest.raises(TemplateLoadError):
+        parse_templates_uri("s3:///prefix", client)
+
+
+def test_the_sender_renders_with_the_deployments_custom_templates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from followup.sender import services
+
+    write(tmp_path, {"thank_you/any.subject.j2": "Thanks from {{ candidate_first_name }}"})
+    templates = services._custom_templates(str(tmp_path))
+    assert templates is not None
+    request = sample_interview()
+    assert render_follow_up(request, sample_follow_ups(request)[0], templates=templates).subject == "Thanks from Ada"
+    assert services._custom_templates("") is None

@@ -88,6 +88,13 @@ EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
 # Grants that exist only under a condition: replies on (InboundDomain) add reading the stored mail.
 EXPECTED_CONDITIONAL_GRANTS: dict[str, dict[str, set[tuple[str, str]]]] = {
     "FeedbackFunction": {"HasInboundDomain": {("s3:GetObject", "InboundMailBucket")}},
+    # Custom message templates, read at cold start, only when a templates bucket is configured.
+    "SenderFunction": {
+        "HasTemplatesBucket": {
+            ("s3:ListBucket", "param:TemplatesBucket"),
+            ("s3:GetObject", "param:TemplatesBucket,param:TemplatesPrefix"),
+        }
+    },
 }
 # Managed policies of every function role: what SAM gives a role it generates (logs, X-Ray for Tracing: Active).
 EXPECTED_MANAGED_POLICIES = {"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"}
@@ -155,6 +162,9 @@ def _target(resource: Any, resources: dict[str, Any], parameters: dict[str, Any]
     secrets = sorted(name for name in referenced if name in parameters and name.endswith("ParameterName"))
     if secrets:
         return ",".join(f"ssm:{name}" for name in secrets)
+    named = sorted(name for name in referenced if name in parameters)
+    if named:
+        return ",".join(f"param:{name}" for name in named)
     text = resource.get("Fn::Sub") if isinstance(resource, dict) else resource
     match = re.fullmatch(r"arn:\$\{AWS::Partition\}:(\w+):\$\{AWS::Region\}:\$\{AWS::AccountId\}:(.+)", str(text))
     assert match, f"cannot classify Resource {resource!r}"

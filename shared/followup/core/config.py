@@ -46,6 +46,8 @@ class SenderSettings(_Settings):
     inbound_domain: str = Field(alias="INBOUND_DOMAIN", default="")
     sender_name: str = Field(alias="SENDER_NAME", default="Interview Follow-ups")
     send_from_candidates: bool = Field(alias="SEND_FROM_CANDIDATES", default=True)
+    # Custom message templates (docs/templates.md): a folder, or s3://bucket/prefix; empty = the built-in ones.
+    templates_uri: str = Field(alias="TEMPLATES_URI", default="")
     ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)
     link_secret_parameter: str = Field(alias="LINK_SECRET_PARAMETER", min_length=1)
     public_base_url: str = Field(alias="PUBLIC_BASE_URL", default="")

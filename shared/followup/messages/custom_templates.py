@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any, get_args
 
 from jinja2 import ChoiceLoader, FunctionLoader, PackageLoader, TemplateError, TemplateSyntaxError, meta
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from followup.domain.kinds import FollowUpKind
 from followup.domain.models import InterviewRequest, PlannedFollowUp, Tone
@@ -50,6 +51,39 @@ __all__ = [
 
 MAX_TEMPLATE_FILES = 64
 MAX_TEMPLATE_BYTES = 64 * 1024
+# Resource limits inside a custom template: no value built by an operator longer than this, no range longer than
+# MAX_RANGE, and (render_follow_up) no output longer than MAX_RENDER_CHARS — a template cannot use gigabytes.
+MAX_VALUE_CHARS = 100_000
+MAX_RANGE = 1_000
+
+
+class LimitedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja2's immutable sandbox (templates cannot change the lists and dicts they are given) with bounds on
+    what an expression may build: `'a' * 200000000` fails at once instead of allocating 200 MB."""
+
+    intercepted_binops = frozenset({"*", "**", "+"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
+            raise SecurityError("exponent too large in a template")
+        if operator == "*" and any(isinstance(side, int) for side in (left, right)):
+            sized = next((side for side in (left, right) if isinstance(side, str | list | tuple)), None)
+            count = right if isinstance(right, int) else left
+            if sized is not None and len(sized) * max(int(count), 0) > MAX_VALUE_CHARS:
+                raise SecurityError(f"a template may not build values over {MAX_VALUE_CHARS} characters")
+        result = super().call_binop(context, operator, left, right)
+        if isinstance(result, str | list | tuple) and len(result) > MAX_VALUE_CHARS:
+            raise SecurityError(f"a template may not build values over {MAX_VALUE_CHARS} characters")
+        return result
+
+
+def _bounded_range(*args: int) -> range:
+    values = range(*args)
+    if len(values) > MAX_RANGE:
+        raise SecurityError(f"range() in a template is limited to {MAX_RANGE} items")
+    return values
+
+
 TONES: tuple[str, ...] = get_args(Tone)
 _KINDS = "|".join(kind.value for kind in FollowUpKind)
 _TEMPLATE_NAME = re.compile(rf"^(?P<kind>{_KINDS})/(?P<tone>formal|warm|concise|any)\.(?P<part>txt|subject)\.j2$")
@@ -72,6 +106,20 @@ class S3TemplateSource:
 
 
 TemplateSource = str | Path | S3TemplateSource
+
+
+def parse_templates_uri(uri: str, s3_client: Callable[[], Any]) -> TemplateSource | None:
+    """The source a `TEMPLATES_URI` setting names: `s3://bucket/prefix` (client made only then), a folder path, or
+    None when unset."""
+    uri = uri.strip()
+    if not uri:
+        return None
+    if uri.startswith("s3://"):
+        bucket, _, prefix = uri[len("s3://") :].partition("/")
+        if not bucket:
+            raise TemplateLoadError(uri, [TemplateProblem(uri, "an s3:// URI needs a bucket: s3://bucket/prefix")])
+        return S3TemplateSource(s3_client(), bucket, prefix)
+    return Path(uri)
 
 
 @dataclass(frozen=True)
@@ -231,8 +279,9 @@ def _sandbox(sources: Mapping[str, str]) -> SandboxedEnvironment:
 
     # The source's own files first; the built-ins fill in every kind it does not define.
     loader = ChoiceLoader([FunctionLoader(load), PackageLoader("followup.messages", "templates")])
-    environment = SandboxedEnvironment(loader=loader)
+    environment = LimitedSandbox(loader=loader)
     configure_environment(environment)
+    environment.globals["range"] = _bounded_range
     return environment
 
 

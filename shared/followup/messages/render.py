@@ -195,10 +195,29 @@ def _render_body(
         if kind is FollowUpKind.REMINDER_LINKEDIN:
             for person in context["people"]:
                 person["linkedin_note"] = _linkedin_note(context, person)
-        paragraphs = _tidy(template.render(context))
+        paragraphs = _tidy(_render_bounded(template, context))
         if limit is None or _words(paragraphs) <= limit:
             break
     return context, paragraphs
+
+
+# No message body is anywhere near this long; a custom template that loops into one is stopped as it renders.
+MAX_RENDER_CHARS = 200_000
+
+
+class RenderTooLong(RuntimeError):
+    """A template produced more than MAX_RENDER_CHARS (a runaway loop in a custom template)."""
+
+
+def _render_bounded(template: Template, context: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    size = 0
+    for chunk in template.generate(context):
+        size += len(chunk)
+        if size > MAX_RENDER_CHARS:
+            raise RenderTooLong(f"the template produced more than {MAX_RENDER_CHARS} characters")
+        parts.append(chunk)
+    return "".join(parts)
 
 
 def _linkedin_note(context: Mapping[str, Any], person: Mapping[str, Any]) -> str:

@@ -33,7 +33,7 @@ from followup.domain.events import EXPIRE_REVIEW, SchedulePayload
 from followup.domain.kinds import FollowUpKind
 from followup.domain.models import FollowUpStatus, InterviewRequest
 from followup.messages.lint import hard_failure_reason, lint_message
-from followup.messages.render import RenderedMessage, render_follow_up
+from followup.messages.render import RenderedMessage, TemplateSet, render_follow_up
 
 logger = Logger(child=True)
 
@@ -204,6 +204,7 @@ class FollowUpSender:
         signer: LinkSigner,
         inbound_domain: str = "",
         identities: SenderIdentities | None = None,
+        templates: TemplateSet | None = None,
     ) -> None:
         self._table = table
         self._mailer = mailer
@@ -211,6 +212,7 @@ class FollowUpSender:
         self._signer = signer
         self._inbound_domain = inbound_domain
         self._identities = identities
+        self._templates = templates
 
     def _reply_address(self, record: FollowUpRecord) -> str | None:
         if not self._inbound_domain or not FollowUpKind(record.kind).is_nudge:
@@ -244,13 +246,13 @@ class FollowUpSender:
                 links = self._signer.links(
                     record, [LinkAction.APPROVE, LinkAction.SKIP, LinkAction.STOP], expires_at=hold_until
                 )
-                message = render_follow_up(request, record.planned(), links=links)
+                message = render_follow_up(request, record.planned(), links=links, templates=self._templates)
                 email = compose_draft(record, request, message, self._identity, hold_until)
             else:
                 links = {}
                 if not kind.is_nudge:
                     links = self._signer.links(record, [LinkAction.DONE], expires_at=now + self._signer.lifetime)
-                message = render_follow_up(request, record.planned(), links=links or None)
+                message = render_follow_up(request, record.planned(), links=links or None, templates=self._templates)
                 from_candidate = self._identities is not None and self._identities.can_send_from(
                     str(request.candidate.email)
                 )
@@ -279,7 +281,7 @@ class FollowUpSender:
             links = self._signer.links(
                 record, [LinkAction.APPROVE, LinkAction.SKIP, LinkAction.STOP], expires_at=hold_until
             )
-            message = render_follow_up(request, record.planned(), links=links)
+            message = render_follow_up(request, record.planned(), links=links, templates=self._templates)
             email = compose_draft(record, request, message, self._identity, hold_until, held_because=held)
         elif held:
             logger.error("message held by the linter", extra={**log, "reason": held})

@@ -10,6 +10,7 @@ from followup.adapters.ses import EmailSender, SenderIdentities
 from followup.core import aws
 from followup.core.config import SenderSettings, load_settings
 from followup.core.pacing import SendPacer, share_of_rate
+from followup.messages.custom_templates import TemplateSet, load_custom_templates, parse_templates_uri
 from followup.sender.send import FollowUpSender, LinkSigner, SenderIdentity
 
 
@@ -29,8 +30,16 @@ def services() -> FollowUpSender:
         LinkSigner(secret=lambda: secrets.get(settings.link_secret_parameter), base_url=settings.public_base_url),
         inbound_domain=settings.inbound_domain,
         identities=SenderIdentities(aws.client("ses")) if settings.send_from_candidates else None,
+        templates=_custom_templates(settings.templates_uri),
     )
 
 
 def reset() -> None:
     services.cache_clear()
+
+
+def _custom_templates(uri: str) -> TemplateSet | None:
+    """The deployment's custom templates, loaded and validated once per cold start (a broken set fails the cold
+    start loudly rather than sending half-customised mail)."""
+    source = parse_templates_uri(uri, lambda: aws.client("s3"))
+    return None if source is None else load_custom_templates(source)
