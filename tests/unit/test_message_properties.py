@@ -23,7 +23,7 @@ from followup.messages.intake import read_intake
 from followup.messages.lint import lint_message, lint_panel
 from followup.messages.render import SUBJECT_MAX, render_follow_up
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 KNOWN_NAMES = [
     "Zoë Ångström",

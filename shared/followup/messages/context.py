@@ -175,7 +175,8 @@ def panel_allocation(request: InterviewRequest, intake: Intake | None = None) ->
             variant=(seed + index) % VARIANTS,
             compact=index >= VARIANTS,
             topics=intake.topics[index],
-            skills=_pick_skills(intake.skills, intake.topics[index], index),
+            # Compact letters (the seventh person on) keep every sentence short: no skills line, which could repeat.
+            skills=() if index >= VARIANTS else _pick_skills(intake.skills, intake.topics[index], index),
             proof=proofs.get(index, ""),
             why_fit=intake.why_fit if index == primary else "",
             background=intake.background if index == background_to else "",

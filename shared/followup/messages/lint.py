@@ -588,6 +588,16 @@ def _letter_sentences(request: InterviewRequest, text: str, names: Sequence[str]
     signature = {line.strip() for line in (request.candidate.signature or request.candidate.name).splitlines()}
     kept = [line for line in body_lines if line.strip() and line.strip() not in signature]
     masked = _squash(" ".join(kept))
+    # The role and company (which may hold full stops: "Dr.", "P.C.") are one word each, so a sentence is not cut
+    # inside them; people's names are masked, as the rule says.
+    fixed = [
+        request.company.name,
+        request.company.short_name or short_company(request.company.name),
+        request.position.title,
+        request.position.short_title or "",
+    ]
+    for value in sorted({v for v in fixed if v}, key=len, reverse=True):
+        masked = masked.replace(_squash(value), "entity")
     for name in sorted({token for full in names for token in [full, *full.split()] if token}, key=len, reverse=True):
         masked = re.sub(rf"(?<!\w){re.escape(_squash(name))}(?!\w)", "name", masked)
     found = set()

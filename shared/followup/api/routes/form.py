@@ -40,7 +40,10 @@ router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 INTERVIEWER_SLOTS = 6
 HTML = "text/html; charset=utf-8"
 _INTERVIEW_ID = re.compile(r"^[0-9a-f]{22}$")
-_INTERVIEWER_FIELDS = ("name", "email", "title", "timezone", "topics", "linkedin_url", "mailing_address")
+_INTERVIEWER_FIELDS = (
+    "name", "salutation", "email", "title", "timezone", "topics", "linkedin_url", "mailing_address", "country",
+    "subdivision",
+)  # fmt: skip
 
 
 # Where an error about a whole object is shown: beside the field a person would change.
@@ -190,9 +193,14 @@ class FormState:
 
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # Advice shown beside a field that was accepted but partly left out of the messages (a topic written as a note).
+    notes: dict[str, list[str]] = field(default_factory=dict)
 
     def add_error(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
+
+    def add_note(self, name: str, message: str) -> None:
+        self.notes.setdefault(name, []).append(message)
 
 
 def _text(values: Mapping[str, str], name: str) -> str | None:
@@ -239,19 +247,26 @@ def interview_document(state: FormState) -> tuple[dict[str, Any], list[int]]:
         "candidate": _compact(
             {
                 "name": _text(values, "candidate.name"),
+                "preferred_name": _text(values, "candidate.preferred_name"),
                 "email": _text(values, "candidate.email"),
                 "timezone": candidate_zone,
+                "country": _text(values, "candidate.country"),
+                "subdivision": _text(values, "candidate.subdivision"),
                 "signature": signature or None,
             }
         ),
         "company": _compact(
             {
                 "name": _text(values, "company.name"),
+                "short_name": _text(values, "company.short_name"),
                 "timezone": company_zone,
                 "country": _text(values, "company.country"),
+                "subdivision": _text(values, "company.subdivision"),
             }
         ),
-        "position": _compact({"title": _text(values, "position.title")}),
+        "position": _compact(
+            {"title": _text(values, "position.title"), "short_title": _text(values, "position.short_title")}
+        ),
         "interview": _compact(
             {
                 "stage": _text(values, "interview.stage"),
@@ -272,7 +287,10 @@ def interview_document(state: FormState) -> tuple[dict[str, Any], list[int]]:
             _compact(
                 {
                     "name": _text(values, prefix + "name"),
+                    "salutation": _text(values, prefix + "salutation"),
                     "email": _text(values, prefix + "email"),
+                    "country": _text(values, prefix + "country"),
+                    "subdivision": _text(values, prefix + "subdivision"),
                     "title": _text(values, prefix + "title"),
                     "primary_contact": primary == str(slot),
                     "timezone": _text(values, prefix + "timezone"),
@@ -287,6 +305,7 @@ def interview_document(state: FormState) -> tuple[dict[str, Any], list[int]]:
     document["highlights"] = _compact(
         {
             "skills": _lines(values, "highlights.skills"),
+            "achievements": _lines(values, "highlights.achievements"),
             "experience": _text(values, "highlights.experience"),
             "why_fit": _text(values, "highlights.why_fit"),
         }
@@ -377,12 +396,28 @@ def _parse_instant(value: str) -> datetime:
     return parse_instant(value)
 
 
+def _note_input_warnings(state: FormState, request: InterviewRequest) -> None:
+    """Each input warning ("interviewers[0].topics[1]: left out — …") beside the form field it is about."""
+    from followup.messages.intake import input_warnings
+
+    _, slots = interview_document(state)
+    for warning in input_warnings(request):
+        path, _, message = warning.partition(": ")
+        match = re.match(r"^interviewers\[(\d+)\]\.(\w+)", path)
+        if match and int(match.group(1)) < len(slots):
+            name = f"interviewers[{slots[int(match.group(1))]}].{match.group(2)}"
+        else:
+            name = re.sub(r"\[\d+\]$", "", path)
+        state.add_note(name, message)
+
+
 def _form_page(state: FormState, key: str, status: int = 200, preview: dict[str, Any] | None = None) -> Response[str]:
     return render_page(
         "form.html.j2",
         status,
         values=state.values,
         errors=state.errors,
+        notes=state.notes,
         key=key,
         slots=range(INTERVIEWER_SLOTS),
         zones=timezone_names(),
@@ -439,6 +474,7 @@ def submit_form():  # type: ignore[no-untyped-def]
     if request is None:
         return _form_page(state, key, status=422)
     if action == "preview":
+        _note_input_warnings(state, request)
         return _form_page(state, key, preview=_preview_context(request))
     result = submit_interview(request, services().publisher)
     location = f"/form/done/{result.interview_id}?key={quote(key, safe='')}"
