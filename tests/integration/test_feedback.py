@@ -368,7 +368,7 @@ def test_an_out_of_office_moves_the_next_nudge_after_the_return_date(
     assert view["check_in"]["status"] == "scheduled"
     assert datetime.fromisoformat(view["check_in"]["due_at"]) == datetime(2026, 12, 8, 15, tzinfo=UTC)
     schedule = next(s for s in cloud.pending_schedules() if s["Name"] == f"{interview_id}-check_in")
-    assert schedule["ScheduleExpression"] == "at(2026-12-08T10:00:00)"
+    assert schedule["ScheduleExpression"] == "at(2026-12-08T15:00:00)"  # 10:00 New York, as the UTC instant
 
 
 def test_an_out_of_office_without_a_date_leaves_a_later_nudge_alone(
