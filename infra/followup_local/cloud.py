@@ -3,7 +3,9 @@
 - an event router: the template's EventBridge rules are created in moto with an SQS target (moto cannot invoke
   Lambda targets), and the router delivers what lands there to the function, with EventBridge-like retries;
 - a scheduler emulator: fires every one-time `at()` schedule that is due by the virtual clock, by sending its
-  Input to its target queue, and deletes it when `ActionAfterCompletion=DELETE`;
+  Input to its target queue, and deletes it when `ActionAfterCompletion=DELETE`; it reads `at()` in
+  `ScheduleExpressionTimezone` as Scheduler does (a repeated local time fires once, at its first occurrence; a
+  local time in a spring-forward gap never fires);
 - a queue poller: feeds SQS batches to the consuming function like an event source mapping (partial batch
   failures, redrive to the DLQ through the queue's own RedrivePolicy);
 - an outbox: every SES SendEmail request captured whole (moto drops headers and tags).
@@ -139,13 +141,40 @@ def _iso(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def parse_at_expression(expression: str, timezone: str) -> datetime:
-    """The instant an `at(yyyy-mm-ddThh:mm:ss)` expression names in `timezone`, as Scheduler reads it."""
+# When a schedule Scheduler would never fire is due: after every real instant (sorted last, never reached).
+NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+class SkippedLocalTime(ValueError):
+    """An `at()` wall time that does not exist in its timezone (a spring-forward gap): Scheduler skips it."""
+
+
+def parse_at_expression(expression: str, timezone: str | None = "UTC") -> datetime:
+    """The instant an `at(yyyy-mm-ddThh:mm:ss)` expression names in `ScheduleExpressionTimezone`, as Scheduler reads
+    it (AWS: "When the time shifts back in the Fall, your schedule runs only once"; "When the time shifts forward in
+    Spring, your schedule invocation gets skipped" if it falls on a non-existent time):
+    - UTC (or no timezone): exactly that instant;
+    - a wall time that happens twice (DST fall-back): its first occurrence, once;
+    - a wall time that never happens (spring-forward gap): `SkippedLocalTime`, the schedule never fires.
+    """
     match = AT_EXPRESSION.match(expression.strip())
     if not match:
         raise ValueError(f"not a one-time at() expression: {expression!r}")
-    local = datetime.fromisoformat(match.group(1)).replace(tzinfo=ZoneInfo(timezone))
-    return local.astimezone(UTC)
+    wall = datetime.fromisoformat(match.group(1))
+    zone = ZoneInfo(timezone or "UTC")
+    first = wall.replace(tzinfo=zone, fold=0)
+    instant = first.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != wall:
+        raise SkippedLocalTime(f"{expression} does not exist in {timezone}: Scheduler skips it")
+    return instant
+
+
+def schedule_fires_at(schedule: Mapping[str, Any]) -> datetime:
+    """When the emulator fires a schedule, as Scheduler would: `NEVER` for a skipped local time."""
+    try:
+        return parse_at_expression(schedule["ScheduleExpression"], schedule.get("ScheduleExpressionTimezone") or "UTC")
+    except SkippedLocalTime:
+        return NEVER
 
 
 def queue_url_from_arn(arn: str, endpoint: str | None, sqs_client: Any) -> str:
@@ -370,7 +399,7 @@ class LocalCloud:
 
     @staticmethod
     def _due_at(schedule: Mapping[str, Any]) -> datetime:
-        return parse_at_expression(schedule["ScheduleExpression"], schedule.get("ScheduleExpressionTimezone", "UTC"))
+        return schedule_fires_at(schedule)
 
     def fire_schedule(self, schedule: Mapping[str, Any]) -> None:
         """What Scheduler does at the due time: send the target its Input, then delete a spent one-time schedule."""

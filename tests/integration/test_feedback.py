@@ -352,7 +352,7 @@ def test_an_out_of_office_moves_the_next_nudge_after_the_return_date(
         headers={"Auto-Submitted": "auto-replied"},
     )
 
-    # Then the check-in moves to Tue 8 Dec 10:00 New York (return + 1 business day), the final keeps 5 business
+    # Then the check-in moves to Tue 8 Dec 10:00 New York (return + 1 working day), the final keeps 7 working
     # days after it, and the planner is told through FollowUpsRescheduled
     assert result["outcome"] == "out_of_office"
     (entry,) = [e for e in published if e["DetailType"] == "FollowUpsRescheduled"]
@@ -360,7 +360,7 @@ def test_an_out_of_office_moves_the_next_nudge_after_the_return_date(
     assert detail["interview_id"] == interview_id
     assert detail["reason"] == "out of office until 2026-12-07"
     moved = {item["id"]: item["due_at"] for item in detail["follow_ups"]}
-    assert moved == {"check_in": "2026-12-08T15:00:00Z", "final": "2026-12-15T15:00:00Z"}
+    assert moved == {"check_in": "2026-12-08T15:00:00Z", "final": "2026-12-17T15:00:00Z"}
     assert {item["timezone"] for item in detail["follow_ups"]} == {"America/New_York"}
     assert "out_of_office" in _events(cloud, interview_id)
     # And the planner moved the stored follow-ups and their schedules; nothing stopped
@@ -368,7 +368,7 @@ def test_an_out_of_office_moves_the_next_nudge_after_the_return_date(
     assert view["check_in"]["status"] == "scheduled"
     assert datetime.fromisoformat(view["check_in"]["due_at"]) == datetime(2026, 12, 8, 15, tzinfo=UTC)
     schedule = next(s for s in cloud.pending_schedules() if s["Name"] == f"{interview_id}-check_in")
-    assert schedule["ScheduleExpression"] == "at(2026-12-08T10:00:00)"
+    assert schedule["ScheduleExpression"] == "at(2026-12-08T15:00:00)"  # 10:00 New York, as the UTC instant
 
 
 def test_an_out_of_office_without_a_date_leaves_a_later_nudge_alone(

@@ -48,15 +48,16 @@ def test_sample_interview_is_planned_scheduled_and_sent_once(cloud: LocalCloud) 
     schedules = {s["Name"]: s for s in cloud.pending_schedules()}
     assert set(schedules) == {f"{accepted['interview_id']}-{fid}" for fid in kinds}
     schedule = schedules[f"{accepted['interview_id']}-thank_you-0"]
-    assert schedule["ScheduleExpression"] == "at(2026-11-25T09:00:00)"
-    assert schedule["ScheduleExpressionTimezone"] == "America/New_York"
+    # The UTC instant (09:00 New York), never a local wall time that a DST change could make ambiguous
+    assert schedule["ScheduleExpression"] == "at(2026-11-25T14:00:00)"
+    assert schedule["ScheduleExpressionTimezone"] == "UTC"
     assert schedule["ActionAfterCompletion"] == "DELETE"
     assert schedule["Target"]["Arn"] == cloud.provisioned.arns["SendQueue"]
     assert json.loads(schedule["Target"]["Input"]) == {
         "interview_id": accepted["interview_id"],
         "follow_up_id": "thank_you-0",
     }
-    assert parse_at_expression(schedule["ScheduleExpression"], "America/New_York") == datetime.fromisoformat(
+    assert parse_at_expression(schedule["ScheduleExpression"], "UTC") == datetime.fromisoformat(
         kinds["thank_you-0"]["due_at"]
     )
 

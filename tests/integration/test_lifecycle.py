@@ -88,7 +88,7 @@ def test_moving_the_decision_date_two_weeks_later_sends_nothing_before_it(cloud:
     check_in = datetime.fromisoformat(new["check_in"]["due_at"]).astimezone(ZoneInfo("America/New_York"))
     assert check_in.isoformat() == "2026-12-21T10:00:00-05:00"
     schedule = next(s for s in cloud.pending_schedules() if s["Name"] == f"{interview_id}-check_in")
-    assert schedule["ScheduleExpression"] == "at(2026-12-21T10:00:00)"
+    assert schedule["ScheduleExpression"] == "at(2026-12-21T15:00:00)"  # 10:00 New York, as the UTC instant
 
     # And advancing to the day before the new date sends no check-in or final
     cloud.advance((datetime(2026, 12, 18, 23, tzinfo=ZoneInfo("UTC")) - cloud.clock.now()).total_seconds())

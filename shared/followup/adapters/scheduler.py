@@ -2,14 +2,18 @@
 
 Names are deterministic (`<interview>-<follow-up>`), so creating twice is a no-op (`ConflictException`) and
 cancelling is a delete by name.
+
+Every `at()` is the UTC instant, read with `ScheduleExpressionTimezone` UTC. A local wall time would be ambiguous in
+a DST fall-back hour (Scheduler runs it once, at the first occurrence: a follow-up due at the second one fires an
+hour early, the claim refuses it as not due, the one-time schedule deletes itself and the follow-up is lost) and
+missing in a spring-forward gap (Scheduler skips it). The cadence computes in local time; the schedule is in UTC.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from botocore.exceptions import ClientError
 
@@ -27,10 +31,19 @@ def schedule_name(interview_id: str, follow_up_id: str) -> str:
     return f"{interview_id}-{follow_up_id}"
 
 
-def at_expression(due_at: datetime, timezone: str) -> str:
-    """`at(...)` wall-clock time in the recipient's zone, the form Scheduler reads with ScheduleExpressionTimezone."""
-    local = due_at.astimezone(ZoneInfo(timezone))
-    return f"at({local:%Y-%m-%dT%H:%M:%S})"
+SCHEDULE_TIMEZONE = "UTC"
+_MINUTE = timedelta(minutes=1)
+
+
+def at_expression(due_at: datetime) -> str:
+    """`at(yyyy-mm-ddThh:mm:ss)` of the UTC instant (`ScheduleExpressionTimezone` UTC), rounded up to the whole
+    minute: Scheduler fires within the minute it names, so a schedule never fires before its follow-up is due."""
+    if due_at.tzinfo is None or due_at.utcoffset() is None:
+        raise ValueError("due_at must be timezone-aware")
+    utc = due_at.astimezone(UTC)
+    if utc.second or utc.microsecond:
+        utc = utc.replace(second=0, microsecond=0) + _MINUTE
+    return f"at({utc:%Y-%m-%dT%H:%M:%S})"
 
 
 @dataclass(frozen=True)
@@ -46,8 +59,9 @@ class FollowUpScheduler:
         self._group = group_name
         self._target = target
 
-    def create(self, name: str, *, due_at: datetime, timezone: str, payload: SchedulePayload) -> bool:
-        """Create the schedule; False when it already exists (a redelivered event), which is success."""
+    def create(self, name: str, *, due_at: datetime, payload: SchedulePayload) -> bool:
+        """Create the schedule at the UTC instant `due_at`; False when it already exists (a redelivered event),
+        which is success."""
         target: TargetTypeDef = {
             "Arn": self._target.queue_arn,
             "RoleArn": self._target.role_arn,
@@ -62,8 +76,8 @@ class FollowUpScheduler:
             self._client.create_schedule(
                 Name=name,
                 GroupName=self._group,
-                ScheduleExpression=at_expression(due_at, timezone),
-                ScheduleExpressionTimezone=timezone,
+                ScheduleExpression=at_expression(due_at),
+                ScheduleExpressionTimezone=SCHEDULE_TIMEZONE,
                 FlexibleTimeWindow={"Mode": "OFF"},
                 ActionAfterCompletion="DELETE",
                 State="ENABLED",

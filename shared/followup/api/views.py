@@ -20,6 +20,11 @@ def _local(instant: datetime, timezone: str) -> str:
     return instant.astimezone(ZoneInfo(timezone)).isoformat(timespec="minutes")
 
 
+def _timing_words(detail: str | None, follow_up_id: str) -> str | None:
+    # A timeline detail reads "<follow-up id>: <why>"; the view shows only the why.
+    return None if detail is None else detail.removeprefix(f"{follow_up_id}: ")
+
+
 def interview_view(bundle: InterviewBundle) -> dict[str, Any]:
     """`GET /interviews/{id}`: the interview as submitted, each follow-up's state, and the timeline in order."""
     interview = dict(bundle.interview["document"])
@@ -32,6 +37,8 @@ def interview_view(bundle: InterviewBundle) -> dict[str, Any]:
     )
     if bundle.interview.get("outcome"):
         interview["outcome"] = bundle.interview["outcome"]
+    # Why each follow-up is due when it is, when not obvious: the planner writes it to the timeline.
+    timing = {entry["follow_up_id"]: entry["detail"] for entry in bundle.timeline if entry["event"] == "timing"}
     follow_ups = []
     for record in bundle.follow_ups:
         due = parse_instant(record.due_at)
@@ -45,6 +52,7 @@ def interview_view(bundle: InterviewBundle) -> dict[str, Any]:
                 "status": record.status,
                 "message_id": record.message_id,
                 "reason": record.reason,
+                "timing": _timing_words(timing.get(record.follow_up_id), record.follow_up_id),
             }
         )
     timeline = [{"at": entry["at"], "event": entry["event"], "detail": entry["detail"]} for entry in bundle.timeline]
@@ -52,8 +60,8 @@ def interview_view(bundle: InterviewBundle) -> dict[str, Any]:
 
 
 def preview_interview(request: InterviewRequest, now: datetime) -> dict[str, Any]:
-    """`POST /preview`: every planned message rendered, with local send times and the linter's findings beside
-    each; nothing stored or sent."""
+    """`POST /preview`: every planned message rendered, with local send times, why each goes when it does (when
+    not obvious: `timing`) and the linter's findings beside each; nothing stored or sent."""
     plan = plan_follow_ups(request, now)
     candidate_zone = request.candidate_timezone()
     rendered: dict[str, RenderedMessage] = {}
@@ -74,6 +82,7 @@ def preview_interview(request: InterviewRequest, now: datetime) -> dict[str, Any
                 "due_at": iso_utc(follow_up.due_at),
                 "local_due_at": _local(follow_up.due_at, follow_up.timezone),
                 "candidate_local_due_at": _local(follow_up.due_at, candidate_zone),
+                "timing": follow_up.reason,
                 "subject": message.subject if message else "",
                 "text": message.text if message else "",
                 "html": message.html if message else "",

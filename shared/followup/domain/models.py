@@ -385,6 +385,7 @@ class PlannedFollowUp(BaseModel):
     timezone: str = Field(description="IANA timezone of the recipient; the schedule fires in it")
     due_at: datetime = Field(description="aware UTC instant")
     interviewer_index: int | None = None
+    reason: str | None = Field(default=None, description="why it is due then, in plain words, when not obvious")
 
     def local_due_at(self) -> datetime:
         return self.due_at.astimezone(ZoneInfo(self.timezone))

@@ -68,7 +68,6 @@ class Planner:
             self._scheduler.create(
                 schedule_name(interview_id, item.id),
                 due_at=item.due_at,
-                timezone=item.timezone,
                 payload=SchedulePayload(interview_id=interview_id, follow_up_id=item.id),
             )
         )
@@ -77,7 +76,6 @@ class Planner:
             created += self._scheduler.create(
                 hold_schedule_name(interview_id, item.id),
                 due_at=item.due_at + timedelta(hours=request.preferences.review_hold_hours),
-                timezone=item.timezone,
                 payload=SchedulePayload(interview_id=interview_id, follow_up_id=item.id, action=EXPIRE_REVIEW),
             )
         return created
@@ -173,7 +171,6 @@ class Planner:
             self._scheduler.create(
                 schedule_name(interview_id, follow_up_id),
                 due_at=due,
-                timezone="UTC",
                 payload=SchedulePayload(interview_id=interview_id, follow_up_id=follow_up_id),
             )
         )

@@ -18,7 +18,6 @@ from followup.core import clock
 from followup.core.text import iso_utc
 from followup.domain.cadence import plan_follow_ups
 from followup.domain.events import InterviewSubmitted
-from followup.domain.kinds import FollowUpKind
 from followup.domain.models import FollowUpStatus, InterviewRequest, Plan, PlannedFollowUp
 from followup.messages.intake import input_warnings
 from followup.messages.lint import Finding, lint_plan
@@ -34,15 +33,11 @@ def follow_up_summary(follow_up: PlannedFollowUp) -> dict[str, Any]:
 
 
 def plan_warnings(request: InterviewRequest, plan: Plan, submitted_at: datetime) -> list[str]:
-    """What the candidate should know about the plan before anything goes out."""
+    """What the candidate should know about the plan before anything goes out, in plain words: each step skipped
+    and why, and each follow-up that goes later than one would guess and why ("thank_you-0: goes Monday morning
+    (23 Nov, 09:00 their time): the interview ended too late for Friday's send window")."""
     warnings = [f"{step.kind}: skipped — {step.reason}" for step in plan.skipped]
-    ended = request.interview.ended_at
-    for follow_up in plan.follow_ups:
-        if follow_up.kind == FollowUpKind.THANK_YOU and (follow_up.due_at - ended).total_seconds() > 24 * 3600:
-            warnings.append(
-                f"{follow_up.id}: the interview ended more than 24 hours before it can go out; "
-                "send it as soon as possible"
-            )
+    warnings += [f"{follow_up.id}: {follow_up.reason}" for follow_up in plan.follow_ups if follow_up.reason]
     if request.next_steps.decision_expected_by and request.next_steps.decision_expected_by < submitted_at.date():
         warnings.append("next_steps.decision_expected_by is in the past: the check-in is planned from today")
     return warnings
