@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from followup.adapters.suppression import SuppressionList
 from followup.core import aws as followup_aws
 from followup.feedback import services as feedback_services
+from followup.sender import services as sender_services
 from followup_local.cloud import LocalCloud
 from tests.conftest import load_event, load_example
 
@@ -26,8 +28,10 @@ PENDING_TO = "pending_to"  # the recipient index's key (template.yaml: PendingBy
 @pytest.fixture(autouse=True)
 def _cold_functions() -> Iterator[None]:
     feedback_services.reset()
+    sender_services.reset()
     yield
     feedback_services.reset()
+    sender_services.reset()
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
@@ -209,3 +213,97 @@ def test_a_redelivered_bounce_changes_nothing_more(cloud: LocalCloud) -> None:
     assert "elsewhere" not in again  # nothing left pending to Grace anywhere
     assert {fid: f["status"] for fid, f in _follow_ups(cloud, b).items()} == statuses
     assert len(_view(cloud, b)["timeline"]) == entries
+
+
+# -- at send time -----------------------------------------------------------------------------------------------
+
+
+def test_a_bounce_arriving_while_a_send_is_under_way_is_refused_at_send_time(cloud: LocalCloud) -> None:
+    # Given A's thank-you to Grace sent, and B's thank-you to Grace due, its schedule fired and the send claimed
+    a = _submit(cloud, load_example("interview.json"))
+    cloud.advance(18 * 3600)
+    bounce = _ses_event(cloud, "bounce-permanent.json", _sent(cloud, a, "thank_you-0"))
+    b = _submit(cloud, _panel_ending_now(cloud))
+    arrived: list[dict[str, Any]] = []
+
+    def note_the_request(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["test_update"] = params
+
+    def bounce_after_the_claim(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        # The bounce arrives between B's claim (scheduled → sending) and its SendEmail: nothing can cancel it now.
+        params = context.get("test_update") or {}
+        key = params.get("Key", {})
+        claimed = "claim_token" in str(params.get("UpdateExpression", "")) and "Attributes" in parsed
+        if not arrived and claimed and key == {"pk": {"S": f"IV#{b}"}, "sk": {"S": "FU#thank_you-0"}}:
+            arrived.append(dict(cloud.runtime.invoke("FeedbackFunction", bounce)))
+
+    events = followup_aws.client("dynamodb").meta.events
+    events.register("before-parameter-build.dynamodb.UpdateItem", note_the_request, unique_id="test-race-note")
+    events.register("after-call.dynamodb.UpdateItem", bounce_after_the_claim, unique_id="test-race")
+    mails_to_grace = len(_mail_to(cloud, GRACE))
+    try:
+        # When B's thank-you comes due
+        cloud.advance(3 * 86400)
+    finally:
+        events.unregister("before-parameter-build.dynamodb.UpdateItem", unique_id="test-race-note")
+        events.unregister("after-call.dynamodb.UpdateItem", unique_id="test-race")
+
+    # Then the bounce came mid-send, the sender read the suppression list and sent nothing: no mail, no copy
+    assert arrived, "B's thank-you was never claimed"
+    assert len(_mail_to(cloud, GRACE)) == mails_to_grace
+    after = _follow_ups(cloud, b)
+    assert after["thank_you-0"]["status"] == "suppressed"
+    assert after["thank_you-0"]["message_id"] is None
+    assert after["thank_you-1"]["status"] == "sent"  # Alan's went
+    timeline = _view(cloud, b)["timeline"]
+    assert any(
+        e["event"] == "suppressed" and e["detail"].startswith("not sent: the recipient's address") for e in timeline
+    )
+    assert [m["tags"]["follow_up_id"] for m in cloud.outbox.as_json() if m["tags"]["interview_id"] == b] == [
+        "thank_you-1"
+    ]
+
+
+def test_the_sender_refuses_a_suppressed_recipient_even_when_nothing_stopped_the_follow_up(cloud: LocalCloud) -> None:
+    # Given an interview planned before Grace's address was suppressed, with nothing stopping its follow-ups
+    # (e.g. a bounce processed while the planner was storing it)
+    b = _submit(cloud, _panel_ending_now(cloud))
+    table = cloud.provisioned.physical["FollowUpTable"]
+    SuppressionList(cloud.session.client("dynamodb", region_name="us-east-1"), table).suppress(
+        GRACE,
+        reason="BOUNCE",
+        at=cloud.clock.now(),
+        message_id="bounced-elsewhere",
+        expires_at=cloud.clock.now() + timedelta(days=180),
+    )
+
+    cloud.advance(60 * 86400)
+
+    assert _mail_to(cloud, GRACE) == []
+    statuses = {fid: f["status"] for fid, f in _follow_ups(cloud, b).items()}
+    assert statuses == {
+        "thank_you-0": "suppressed",
+        "thank_you-1": "sent",
+        "check_in": "suppressed",
+        "final": "suppressed",
+    }
+
+
+def test_a_suppressed_candidate_address_is_dropped_from_the_copy_but_the_message_goes(cloud: LocalCloud) -> None:
+    # Given the candidate's own address bounced (their copy of an earlier message)
+    b = _submit(cloud, _panel_ending_now(cloud))
+    table = cloud.provisioned.physical["FollowUpTable"]
+    SuppressionList(cloud.session.client("dynamodb", region_name="us-east-1"), table).suppress(
+        CANDIDATE,
+        reason="BOUNCE",
+        at=cloud.clock.now(),
+        message_id="copy-bounced",
+        expires_at=cloud.clock.now() + timedelta(days=180),
+    )
+
+    cloud.advance(3 * 86400)
+
+    # Then the thank-yous still reach the interviewers, without the Bcc to the suppressed address
+    sent = [m for m in cloud.outbox.as_json() if m["tags"]["interview_id"] == b]
+    assert sorted(m["tags"]["follow_up_id"] for m in sent) == ["thank_you-0", "thank_you-1"]
+    assert all(m["bcc"] == [] for m in sent)

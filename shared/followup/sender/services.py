@@ -7,6 +7,7 @@ from functools import cache
 from followup.adapters.dynamodb import FollowUpTable
 from followup.adapters.secrets import SecretStore
 from followup.adapters.ses import EmailSender
+from followup.adapters.suppression import SuppressionList
 from followup.core import aws
 from followup.core.config import SenderSettings, load_settings
 from followup.core.pacing import SendPacer, share_of_rate
@@ -28,6 +29,7 @@ def services() -> FollowUpSender:
         # The link secret is fetched only when a message carries links (review drafts, candidate tasks).
         LinkSigner(secret=lambda: secrets.get(settings.link_secret_parameter), base_url=settings.public_base_url),
         inbound_domain=settings.inbound_domain,
+        suppressed=SuppressionList(aws.client("dynamodb"), settings.table_name).suppressed,
     )
 
 
