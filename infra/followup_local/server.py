@@ -4,12 +4,12 @@
   it through `AWS_ENDPOINT_URL`, with fake credentials so nothing can ever reach real AWS;
 - a `LocalCloud` (event router, scheduler emulator, queue poller, outbox) on a virtual clock;
 - an HTTP gateway on 127.0.0.1:PORT: each request becomes an API Gateway v2 event for the template route it
-  matches, plus the local-only routes under `/_local/` (clock, schedules, outbox);
+  matches, plus the local-only routes under `/_local/` (clock, schedules, outbox, SES feedback);
 - a background thread that, once a second of real time, fires due schedules and drains the queues.
 
 The gateway answers only its own loopback origin: a request whose `Host` is not `127.0.0.1:PORT` (or
 `localhost:PORT`) is refused (DNS rebinding), and a state-changing `/_local/` request with a foreign `Origin`, a
-cross-site fetch or a non-JSON body is refused (a web page's form or fetch cannot move the clock).
+cross-site fetch or a non-JSON body is refused (a web page's form or fetch cannot move the clock or fake feedback).
 Every connection has a socket timeout and a deadline for its request, and a bounded number of them is served at
 once, so stalled or trickling clients cannot hold threads. Files under `.local/` are readable by this user only,
 and the activity lines name messages by id, never by person or address.
@@ -40,6 +40,16 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from followup_local.cloud import LocalCloud, OutboxMessage, VirtualClock
+from followup_local.feedback import (
+    SENDING_DETAIL_TYPES,
+    FeedbackRequest,
+    FeedbackRequestError,
+    new_inbound_message_id,
+    parse_feedback_request,
+    receipt_event,
+    reply_message,
+    sending_event_detail,
+)
 from followup_local.outbox_page import eml_filename, make_private, render_outbox_page, write_eml
 
 LOOPBACK = "127.0.0.1"
@@ -59,6 +69,8 @@ REQUEST_DEADLINE_FACTOR = 3
 # Connections served at once (one thread each); more wait briefly for a free slot, then get a 503.
 MAX_CONNECTIONS = 32
 SLOT_WAIT_SECONDS = 0.5
+# Replies reach FeedbackFunction through the inbound bucket of this (never resolvable) domain: POST /_local/feedback.
+LOCAL_INBOUND_DOMAIN = "replies.followup.local"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sent with every /_local/ answer: not to be embedded, framed or sniffed by another site.
 LOCAL_RESPONSE_HEADERS = {
@@ -240,6 +252,7 @@ class LocalStack:
             parameters={
                 "PublicBaseUrl": self.url,
                 "LogLevel": self.options.log_level,
+                "InboundDomain": LOCAL_INBOUND_DOMAIN,
             },
             secrets=given,
         )
@@ -344,10 +357,14 @@ class LocalStack:
     # -- local-only routes ---------------------------------------------------------------------------------------
 
     def local_route(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
-        """`/_local/...`: the virtual clock, pending schedules and the outbox."""
+        """`/_local/...`: the virtual clock, pending schedules, the outbox and SES feedback."""
         assert self.cloud is not None
         cloud = self.cloud
         route = urlsplit(path).path.rstrip("/") or "/"
+        if route == "/_local/feedback":
+            if method != "POST":
+                return _json(405, error_json("method_not_allowed", "use POST"), {"allow": "POST"})
+            return self._feedback_route(body)
         if route == "/_local/clock" and method in ("GET", "HEAD"):
             return _json(200, {"now": iso(cloud.clock.now())})
         if route == "/_local/clock/advance":
@@ -374,6 +391,51 @@ class LocalStack:
                     data = to_email_message(record).as_bytes()
                     return 200, {"content-type": "message/rfc822"}, data
         return _json(404, error_json("not_found", "no such local route"))
+
+    def _feedback_route(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """`POST /_local/feedback`: what SES would deliver about an outbox message, through FeedbackFunction."""
+        assert self.cloud is not None
+        try:
+            request = parse_feedback_request(body)
+        except FeedbackRequestError as exc:
+            return _json(422, error_json("invalid_fields", str(exc), exc.fields))
+        record = next((r for r in self.cloud.outbox.as_json() if r["message_id"] == request.message_id), None)
+        if record is None:
+            problem = "no message with this message_id in the outbox"
+            return _json(404, error_json("not_found", problem, [{"field": "message_id", "message": problem}]))
+        try:
+            answer = self._deliver_feedback(request, record)
+        except FeedbackRequestError as exc:
+            return _json(422, error_json("invalid_fields", str(exc), exc.fields))
+        except LookupError as exc:
+            return _json(409, error_json("replies_off", str(exc)))
+        self._say(f"[{iso(self.cloud.clock.now())}] feedback {request.event} on message {request.message_id}")
+        return _json(202, answer)
+
+    def _deliver_feedback(self, request: FeedbackRequest, record: dict[str, Any]) -> dict[str, Any]:
+        assert self.cloud is not None
+        cloud = self.cloud
+        provisioned = cloud.provisioned
+        now = cloud.clock.now()
+        answer: dict[str, Any] = {"event": request.event, "message_id": request.message_id}
+        if request.event in SENDING_DETAIL_TYPES:
+            detail_type = SENDING_DETAIL_TYPES[request.event]
+            detail = sending_event_detail(
+                request, record, now=now, account=provisioned.account_id, region=provisioned.region
+            )
+            answer["delivered_as"] = f"SES sending event '{detail_type}' on the default event bus"
+            answer["results"] = cloud.deliver_ses_event(detail_type, detail)
+            return answer
+        domain = provisioned.parameters.get("InboundDomain", "")
+        if not domain:
+            raise LookupError("replies are off: start the stack with an InboundDomain")
+        message, envelope = reply_message(request, record, now=now, inbound_domain=domain)
+        ses_message_id = new_inbound_message_id()
+        function_arn = f"arn:aws:lambda:{provisioned.region}:{provisioned.account_id}:function:FeedbackFunction"
+        event = receipt_event(message, ses_message_id, envelope, now=now, function_arn=function_arn)
+        answer["delivered_as"] = "inbound mail (receipt rule: S3 action, then Lambda action)"
+        answer["results"] = [cloud.deliver_inbound_mail(message.as_bytes(), ses_message_id, event)]
+        return answer
 
 
 def _describe(record: dict[str, Any]) -> str:
