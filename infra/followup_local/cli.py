@@ -145,6 +145,8 @@ def command_run(args: argparse.Namespace) -> int:
         log_level=args.log_level.upper(),
         outbox_dir=Path(args.outbox_dir),
         state_file=None if args.no_state_file else Path(args.state_file),
+        socket_timeout=args.socket_timeout,
+        max_connections=args.max_connections,
     )
     print(f"starting the local stack on http://{DEFAULT_HOST}:{args.port} …", flush=True)
     return run(options)
@@ -255,7 +257,7 @@ def command_submit(args: argparse.Namespace) -> int:
     if args.api_key:
         headers["Authorization"] = f"Bearer {args.api_key}"
     elif secret:
-        headers["X-Followup-Signature"] = sign(secret, body, _signing_time(url))
+        headers["X-Followup-Signature"] = sign(secret, body, _signing_time())
     else:
         raise CliError(
             "no webhook secret: pass --secret, or set FOLLOWUP_WEBHOOK_SECRET to the value `make run` printed",
@@ -271,14 +273,9 @@ def command_submit(args: argparse.Namespace) -> int:
     return EXIT_FAILED
 
 
-def _signing_time(url: str) -> int:
-    """The stack's own clock when it is a local stack (its virtual clock may be ahead), else the system clock."""
-    with contextlib.suppress(CliError):
-        status, data = http_request("GET", f"{url}/_local/clock", timeout=5)
-        if status == 200:
-            now = json.loads(data).get("now")
-            if isinstance(now, str):
-                return int(datetime.fromisoformat(now.replace("Z", "+00:00")).timestamp())
+def _signing_time() -> int:
+    """Real time: the signer is outside the stack, and a local stack measures the window against real time too,
+    however far its virtual clock has moved (CONTRACT §2)."""
     return int(time.time())
 
 
@@ -332,6 +329,23 @@ def command_outbox(args: argparse.Namespace) -> int:
 
 # -- parser -----------------------------------------------------------------------------------------------------
 
+# The gateway's defaults (followup_local.server), repeated so `followup --help` does not import the stack.
+SOCKET_TIMEOUT_DEFAULT = 10.0
+MAX_CONNECTIONS_DEFAULT = 32
+
+
+def _positive(kind: type[float] | type[int]) -> Any:
+    def parse(text: str) -> float | int:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not value > 0 or value > 3600:
+            raise argparse.ArgumentTypeError(f"{text!r} must be above 0 and at most 3600")
+        return value
+
+    return parse
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The `followup` argument parser (one subcommand each, each with --help)."""
@@ -367,6 +381,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--state-file", default=".local/stack.json", help="where the URL and secrets are written for `followup submit`"
     )
     run.add_argument("--no-state-file", action="store_true", help="do not write the state file")
+    run.add_argument(
+        "--socket-timeout",
+        type=_positive(float),
+        default=SOCKET_TIMEOUT_DEFAULT,
+        metavar="SECONDS",
+        help="a client that sends nothing for this long is disconnected; a request must arrive within 3 times it "
+        "(default: %(default)s)",
+    )
+    run.add_argument(
+        "--max-connections",
+        type=_positive(int),
+        default=MAX_CONNECTIONS_DEFAULT,
+        metavar="N",
+        help="connections served at once; more get 503 (default: %(default)s)",
+    )
     run.set_defaults(handler=command_run)
 
     invoke = commands.add_parser(

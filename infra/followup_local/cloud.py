@@ -38,6 +38,9 @@ from followup_local.template import SamTemplate
 
 AT_EXPRESSION = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 ROUTER_ATTEMPTS = 3
+# The receipt rule's targets (template.yaml InboundReplyRule: S3 action into the bucket, Lambda action to the function).
+INBOUND_BUCKET = "InboundMailBucket"
+INBOUND_FUNCTION = "FeedbackFunction"
 
 
 class VirtualClock:
@@ -315,6 +318,8 @@ class LocalCloud:
         # Every schedule fired so far, however it was fired (ticker, advance, run_until_idle): advance reports these.
         self.schedules_fired = 0
         self.dead_letters: list[dict[str, Any]] = []
+        # Told of every bus event a function handled: (function, event, what it returned).
+        self.bus_listeners: list[Callable[[str, dict[str, Any], Any], None]] = []
         followup_clock.set_clock(clock)
         self._setup_routing()
         # The handlers' own sesv2 client (one per process, cached by followup.core.aws): capture what they send.
@@ -354,8 +359,10 @@ class LocalCloud:
                     break
                 for message in messages:
                     event = json.loads(message["Body"])
+                    # EventBridge always names the account; moto's delivery leaves it out.
+                    event.setdefault("account", self.provisioned.account_id)
                     try:
-                        self.runtime.invoke(function, event)
+                        result = self.runtime.invoke(function, event)
                     except Exception:  # an async Lambda invocation that failed: EventBridge retries it
                         attempts = self._router_attempts.get(message["MessageId"], 0) + 1
                         self._router_attempts[message["MessageId"]] = attempts
@@ -365,6 +372,9 @@ class LocalCloud:
                             )
                             continue
                         self._dead_letter(dlq_arn, message["Body"])
+                    else:
+                        for listener in list(self.bus_listeners):
+                            listener(function, event, result)
                     self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
                     delivered += 1
         return delivered
@@ -503,6 +513,50 @@ class LocalCloud:
             self.clock.move_to(target)
             self.run_until_idle()
             return self.schedules_fired - fired_before
+
+    # -- SES feedback ---------------------------------------------------------------------------------------------
+
+    def deliver_ses_event(self, detail_type: str, detail: Mapping[str, Any]) -> list[Any]:
+        """Put an SES sending event on the default bus, as SES event publishing does, and route it at once through
+        the template's rules; returns what the functions that received it returned (none: no rule matched)."""
+        results: list[Any] = []
+
+        def collect(function: str, event: dict[str, Any], result: Any) -> None:
+            if event.get("source") == "aws.ses":
+                results.append(result)
+
+        with self._work_lock:
+            self.bus_listeners.append(collect)
+            try:
+                self.events.put_events(
+                    Entries=[
+                        {
+                            "Source": "aws.ses",
+                            "DetailType": detail_type,
+                            "Detail": json.dumps(detail),
+                            "EventBusName": "default",
+                            "Time": self.clock.now(),
+                        }
+                    ]
+                )
+                self.run_until_idle()
+            finally:
+                self.bus_listeners.remove(collect)
+        return results
+
+    def deliver_inbound_mail(self, raw: bytes, ses_message_id: str, event: Mapping[str, Any]) -> Any:
+        """What the receipt rule does with a received message: its S3 action stores it under the inbound prefix, its
+        Lambda action invokes FeedbackFunction with the receipt event. Returns the function's result."""
+        bucket = self.provisioned.physical.get(INBOUND_BUCKET)
+        if bucket is None:
+            raise LookupError("replies are off: the stack has no InboundDomain, so no inbound bucket")
+        prefix = self.provisioned.function_environment(INBOUND_FUNCTION).get("INBOUND_PREFIX", "")
+        s3 = self.session.client("s3", **self._client_kwargs)
+        with self._work_lock:
+            s3.put_object(Bucket=bucket, Key=f"{prefix}{ses_message_id}", Body=raw)
+            result = self.runtime.invoke(INBOUND_FUNCTION, dict(event))
+            self.run_until_idle()
+        return result
 
     # -- HTTP ---------------------------------------------------------------------------------------------------
 

@@ -5,6 +5,8 @@ Both are built from the outbox records (README "The local stack") (what the hand
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -19,6 +21,7 @@ from jinja2 import Environment, StrictUndefined
 # Headers the .eml builds itself from the record; a captured header of the same name is not repeated.
 _BUILT_HEADERS = frozenset({"from", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "mime-version"})
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+LOCAL_DIR_NAME = ".local"
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -127,9 +130,31 @@ def to_email_message(record: Mapping[str, Any]) -> EmailMessage:
     return message
 
 
+def make_private(folder: Path) -> None:
+    """Create `folder` (mode 0700) and keep the stack's own `.local/` tree readable by this user only.
+
+    Inside a `.local` directory (the default), the folder and every directory up to `.local` are set to 0700 even
+    when they exist already (an older run left them 0755); a folder the user chose elsewhere keeps its mode, and the
+    files written into it are 0600 anyway.
+    """
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if LOCAL_DIR_NAME not in folder.parts:
+        return
+    for directory in (folder, *folder.parents):
+        with contextlib.suppress(OSError):  # not ours to change: leave it
+            directory.chmod(0o700)
+        if directory.name == LOCAL_DIR_NAME:
+            break
+
+
 def write_eml(folder: Path, record: Mapping[str, Any]) -> Path:
-    """Write one outbox record as `<folder>/<message_id>.eml`; returns the path."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write one outbox record as `<folder>/<message_id>.eml` (mode 0600: mail with names, addresses and one-click
+    links is for this user only); returns the path."""
+    if not folder.is_dir():
+        make_private(folder)
     path = folder / eml_filename(str(record.get("message_id") or "message"))
-    path.write_bytes(to_email_message(record).as_bytes())
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # an existing file keeps its old mode through O_TRUNC
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(to_email_message(record).as_bytes())
     return path

@@ -4,26 +4,35 @@
   it through `AWS_ENDPOINT_URL`, with fake credentials so nothing can ever reach real AWS;
 - a `LocalCloud` (event router, scheduler emulator, queue poller, outbox) on a virtual clock;
 - an HTTP gateway on 127.0.0.1:PORT: each request becomes an API Gateway v2 event for the template route it
-  matches, plus the local-only routes under `/_local/` (clock, schedules, outbox);
+  matches, plus the local-only routes under `/_local/` (clock, schedules, outbox, SES feedback);
 - a background thread that, once a second of real time, fires due schedules and drains the queues.
+
+The gateway answers only its own loopback origin: a request whose `Host` is not `127.0.0.1:PORT` (or
+`localhost:PORT`) is refused (DNS rebinding), and a state-changing `/_local/` request with a foreign `Origin`, a
+cross-site fetch or a non-JSON body is refused (a web page's form or fetch cannot move the clock or fake feedback).
+Every connection has a socket timeout and a deadline for its request, and a bounded number of them is served at
+once, so stalled or trickling clients cannot hold threads. Files under `.local/` are readable by this user only,
+and the activity lines name messages by id, never by person or address.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import math
 import os
 import secrets
 import signal
+import socket
 import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
@@ -31,7 +40,17 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from followup_local.cloud import LocalCloud, OutboxMessage, VirtualClock
-from followup_local.outbox_page import eml_filename, render_outbox_page, write_eml
+from followup_local.feedback import (
+    SENDING_DETAIL_TYPES,
+    FeedbackRequest,
+    FeedbackRequestError,
+    new_inbound_message_id,
+    parse_feedback_request,
+    receipt_event,
+    reply_message,
+    sending_event_detail,
+)
+from followup_local.outbox_page import eml_filename, make_private, render_outbox_page, write_eml
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 3000
@@ -43,6 +62,23 @@ MAX_REQUEST_BYTES = 10 * 1024 * 1024
 MAX_ADVANCE_SECONDS = 10 * 366 * 86400
 STATE_FILE = Path(".local") / "stack.json"
 OUTBOX_DIR = Path(".local") / "outbox"
+# A client that sends nothing for this long is disconnected; a whole request (line, headers, body) must arrive within
+# REQUEST_DEADLINE_FACTOR times it, so a client trickling bytes cannot hold a thread either.
+SOCKET_TIMEOUT_SECONDS = 10.0
+REQUEST_DEADLINE_FACTOR = 3
+# Connections served at once (one thread each); more wait briefly for a free slot, then get a 503.
+MAX_CONNECTIONS = 32
+SLOT_WAIT_SECONDS = 0.5
+# Replies reach FeedbackFunction through the inbound bucket of this (never resolvable) domain: POST /_local/feedback.
+LOCAL_INBOUND_DOMAIN = "replies.followup.local"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Sent with every /_local/ answer: not to be embedded, framed or sniffed by another site.
+LOCAL_RESPONSE_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "cross-origin-resource-policy": "same-origin",
+    "referrer-policy": "no-referrer",
+}
 SECRET_ENVIRONMENT = {
     "ApiKeyParameterName": "FOLLOWUP_API_KEY",
     "WebhookSecretParameterName": "FOLLOWUP_WEBHOOK_SECRET",
@@ -67,6 +103,8 @@ class StackOptions:
     outbox_dir: Path = OUTBOX_DIR
     state_file: Path | None = STATE_FILE
     tick_seconds: float = TICK_SECONDS
+    socket_timeout: float = SOCKET_TIMEOUT_SECONDS
+    max_connections: int = MAX_CONNECTIONS
     out: TextIO = field(default_factory=lambda: sys.stdout)
 
 
@@ -106,6 +144,36 @@ def use_embedded_aws(endpoint_url: str | None) -> None:
         os.environ["AWS_ENDPOINT_URL"] = endpoint_url
 
 
+def real_now() -> datetime:
+    """Real time, whatever the virtual clock says (what an integration outside the stack signs with)."""
+    return datetime.now(UTC)
+
+
+def measure_signatures_in_real_time() -> Callable[[], None]:
+    """The webhook signature window against real time, everything else on the virtual clock (CONTRACT §2).
+
+    On AWS the function's clock is real time, so ApiFunction measures `|now − t|` with `clock.now()`; here that clock
+    is virtual, and a signature made with real time after `clock advance` would be refused. This swaps the instant
+    the API's guard gives the signature check for real time — through the guard's `signature_now` hook when it has
+    one, else by wrapping the `authenticate` it calls. Returns the undo.
+    """
+    from followup.api import guards
+
+    hook = getattr(guards, "signature_now", None)
+    if callable(hook):
+        setattr(guards, "signature_now", real_now)  # noqa: B010 - the hook is not in every version of the guard
+        return lambda: setattr(guards, "signature_now", hook)
+    original: Callable[..., Any] = getattr(guards, "authenticate")  # noqa: B009 - not re-exported by the module
+
+    def authenticate(*args: Any, **kwargs: Any) -> Any:
+        if "now" in kwargs:
+            kwargs["now"] = real_now()
+        return original(*args, **kwargs)
+
+    setattr(guards, "authenticate", authenticate)  # noqa: B010 - see above
+    return lambda: setattr(guards, "authenticate", original)
+
+
 class LocalStack:
     """Embedded AWS + LocalCloud + HTTP gateway + ticker, started and stopped as one."""
 
@@ -117,6 +185,7 @@ class LocalStack:
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         self._tick_error: str | None = None
+        self._undo_real_time: Callable[[], None] | None = None
         self.port = options.port
         self.startup_seconds = 0.0
 
@@ -131,10 +200,20 @@ class LocalStack:
         assert self.cloud is not None
         return f"{self.url}/form?key={self.cloud.form_key}"
 
+    @property
+    def hosts(self) -> frozenset[str]:
+        """The `Host` values this stack answers: its own loopback address and port (and `localhost` on that port)."""
+        return frozenset({f"{LOOPBACK}:{self.port}", f"localhost:{self.port}"})
+
+    @property
+    def origins(self) -> frozenset[str]:
+        """The origins allowed to change state through `/_local/`: the stack's own pages."""
+        return frozenset(f"http://{host}" for host in self.hosts)
+
     def start(self) -> None:
         """Bind the gateway first (a busy port fails fast), then embedded AWS, provisioning and the cloud."""
         started = time.perf_counter()
-        self._gateway = _Gateway((LOOPBACK, self.options.port), self)
+        self._gateway = _Gateway((LOOPBACK, self.options.port), self, max_connections=self.options.max_connections)
         self.port = int(self._gateway.server_address[1])
 
         import boto3
@@ -170,7 +249,11 @@ class LocalStack:
             session,
             endpoint_url=endpoint,
             template=template,
-            parameters={"PublicBaseUrl": self.url, "LogLevel": self.options.log_level},
+            parameters={
+                "PublicBaseUrl": self.url,
+                "LogLevel": self.options.log_level,
+                "InboundDomain": LOCAL_INBOUND_DOMAIN,
+            },
             secrets=given,
         )
         # Powertools names its loggers after POWERTOOLS_SERVICE_NAME when a module is imported: set the functions'
@@ -178,6 +261,7 @@ class LocalStack:
         for function_id in template.function_ids():
             os.environ.update(provisioned.function_environment(function_id))
         reset_handler_caches()
+        self._undo_real_time = measure_signatures_in_real_time()
         clock = VirtualClock(self.options.clock_start)
         self.cloud = LocalCloud(session, provisioned, template, clock, endpoint_url=endpoint)
         followup_clock.set_clock(clock)
@@ -200,6 +284,9 @@ class LocalStack:
         if self._moto is not None:
             with contextlib.suppress(Exception):  # already down: nothing left to stop
                 self._moto.stop()
+        if self._undo_real_time is not None:
+            self._undo_real_time()
+            self._undo_real_time = None
         state = self.options.state_file
         if state is not None:
             with contextlib.suppress(FileNotFoundError):
@@ -229,7 +316,7 @@ class LocalStack:
 
     def _prepare_outbox_dir(self) -> None:
         folder = self.options.outbox_dir
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private(folder)
         # A fresh stack has an empty outbox: stale .eml files from an earlier run would mislead.
         for stale in folder.glob("*.eml"):
             stale.unlink()
@@ -240,9 +327,7 @@ class LocalStack:
             write_eml(self.options.outbox_dir, record)
         except Exception as exc:  # the JSON outbox still has it; a bad .eml must not fail the send
             print(f"could not write {record['message_id']}.eml: {exc}", file=sys.stderr, flush=True)
-        kind = record["tags"].get("kind", "message")
-        to = ", ".join(record["to"])
-        self._say(f"[{record['sent_at']}] sent {kind} to {to}: {record['subject']!r}")
+        self._say(f"[{record['sent_at']}] sent {_describe(record)}")
 
     def _say(self, line: str) -> None:
         with contextlib.suppress(ValueError, OSError):  # stdout closed while stopping
@@ -255,7 +340,7 @@ class LocalStack:
         path = self.options.state_file
         if path is None or self.cloud is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private(path.parent)
         payload = {
             "pid": os.getpid(),
             "url": self.url,
@@ -265,16 +350,21 @@ class LocalStack:
         }
         # Secrets inside: readable by this user only.
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)  # an older file keeps its mode through O_TRUNC
         with os.fdopen(descriptor, "w") as handle:
             json.dump(payload, handle, indent=2)
 
     # -- local-only routes ---------------------------------------------------------------------------------------
 
     def local_route(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
-        """`/_local/...`: the virtual clock, pending schedules and the outbox."""
+        """`/_local/...`: the virtual clock, pending schedules, the outbox and SES feedback."""
         assert self.cloud is not None
         cloud = self.cloud
         route = urlsplit(path).path.rstrip("/") or "/"
+        if route == "/_local/feedback":
+            if method != "POST":
+                return _json(405, error_json("method_not_allowed", "use POST"), {"allow": "POST"})
+            return self._feedback_route(body)
         if route == "/_local/clock" and method in ("GET", "HEAD"):
             return _json(200, {"now": iso(cloud.clock.now())})
         if route == "/_local/clock/advance":
@@ -301,6 +391,63 @@ class LocalStack:
                     data = to_email_message(record).as_bytes()
                     return 200, {"content-type": "message/rfc822"}, data
         return _json(404, error_json("not_found", "no such local route"))
+
+    def _feedback_route(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """`POST /_local/feedback`: what SES would deliver about an outbox message, through FeedbackFunction."""
+        assert self.cloud is not None
+        try:
+            request = parse_feedback_request(body)
+        except FeedbackRequestError as exc:
+            return _json(422, error_json("invalid_fields", str(exc), exc.fields))
+        record = next((r for r in self.cloud.outbox.as_json() if r["message_id"] == request.message_id), None)
+        if record is None:
+            problem = "no message with this message_id in the outbox"
+            return _json(404, error_json("not_found", problem, [{"field": "message_id", "message": problem}]))
+        try:
+            answer = self._deliver_feedback(request, record)
+        except FeedbackRequestError as exc:
+            return _json(422, error_json("invalid_fields", str(exc), exc.fields))
+        except LookupError as exc:
+            return _json(409, error_json("replies_off", str(exc)))
+        self._say(f"[{iso(self.cloud.clock.now())}] feedback {request.event} on message {request.message_id}")
+        return _json(202, answer)
+
+    def _deliver_feedback(self, request: FeedbackRequest, record: dict[str, Any]) -> dict[str, Any]:
+        assert self.cloud is not None
+        cloud = self.cloud
+        provisioned = cloud.provisioned
+        now = cloud.clock.now()
+        answer: dict[str, Any] = {"event": request.event, "message_id": request.message_id}
+        if request.event in SENDING_DETAIL_TYPES:
+            detail_type = SENDING_DETAIL_TYPES[request.event]
+            detail = sending_event_detail(
+                request, record, now=now, account=provisioned.account_id, region=provisioned.region
+            )
+            answer["delivered_as"] = f"SES sending event '{detail_type}' on the default event bus"
+            answer["results"] = cloud.deliver_ses_event(detail_type, detail)
+            return answer
+        domain = provisioned.parameters.get("InboundDomain", "")
+        if not domain:
+            raise LookupError("replies are off: start the stack with an InboundDomain")
+        message, envelope = reply_message(request, record, now=now, inbound_domain=domain)
+        ses_message_id = new_inbound_message_id()
+        function_arn = f"arn:aws:lambda:{provisioned.region}:{provisioned.account_id}:function:FeedbackFunction"
+        event = receipt_event(message, ses_message_id, envelope, now=now, function_arn=function_arn)
+        answer["delivered_as"] = "inbound mail (receipt rule: S3 action, then Lambda action)"
+        answer["results"] = [cloud.deliver_inbound_mail(message.as_bytes(), ses_message_id, event)]
+        return answer
+
+
+def _describe(record: dict[str, Any]) -> str:
+    """A sent message for the activity line: its kind and ids only (no name, address or subject)."""
+    tags = record.get("tags") or {}
+    parts = [str(tags.get("kind", "message"))]
+    if tags.get("follow_up_id"):
+        parts.append(str(tags["follow_up_id"]))
+    if tags.get("interview_id"):
+        parts.append(f"of interview {tags['interview_id']}")
+    parts.append(f"as message {record['message_id']}")
+    return " ".join(parts)
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -334,12 +481,76 @@ def _schedule_json(schedule: dict[str, Any], cloud: LocalCloud) -> dict[str, Any
 
 class _Gateway(ThreadingHTTPServer):
     daemon_threads = True
+    # Stopping does not wait for connection threads (each ends by its socket timeout at the latest).
+    block_on_close = False
     # A restart may bind the port again at once (connections of the last run linger in TIME_WAIT).
     allow_reuse_address = True
+    request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], stack: LocalStack) -> None:
+    def __init__(self, address: tuple[str, int], stack: LocalStack, *, max_connections: int = MAX_CONNECTIONS) -> None:
         self.stack = stack
+        self._slots = threading.BoundedSemaphore(max_connections)
         super().__init__(address, _GatewayHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """One thread per connection, at most `max_connections` at once; a connection that finds none free within
+        SLOT_WAIT_SECONDS is answered 503 without being read."""
+        if not self._slots.acquire(timeout=SLOT_WAIT_SECONDS):
+            _answer_busy(request)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (browser tab closed, timeout) is not an error worth a traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            log.debug("client %s went away: %s", client_address, type(error).__name__)
+            return
+        super().handle_error(request, client_address)
+
+
+def _answer_busy(request: socket.socket) -> None:
+    body = json.dumps(error_json("busy", "too many connections; try again")).encode()
+    head = (
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+        f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    with contextlib.suppress(OSError):
+        request.settimeout(1.0)
+        request.sendall(head.encode() + body)
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The connection's reads: each waits at most the socket timeout, and a request at most its deadline."""
+
+    def __init__(self, raw: Any, before_read: Callable[[], None]) -> None:
+        super().__init__()
+        self._raw = raw
+        self._before_read = before_read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        self._before_read()
+        result: int | None = self._raw.readinto(buffer)
+        return result
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
 
 
 class _GatewayHandler(BaseHTTPRequestHandler):
@@ -348,6 +559,31 @@ class _GatewayHandler(BaseHTTPRequestHandler):
     server: _Gateway
     protocol_version = "HTTP/1.1"
     server_version = "followup-local"
+    _request_deadline: float | None = None
+
+    def setup(self) -> None:
+        super().setup()
+        # No read or write waits longer than the socket timeout.
+        self.connection.settimeout(self.server.stack.options.socket_timeout)
+        # Every read goes through the request deadline (see _before_read).
+        self.rfile.close()
+        raw = self.connection.makefile("rb", buffering=0)
+        self.rfile = io.BufferedReader(_DeadlineReader(raw, self._before_read))
+
+    def _before_read(self) -> None:
+        idle = self.server.stack.options.socket_timeout
+        if self._request_deadline is None:
+            self.connection.settimeout(idle)
+            return
+        remaining = self._request_deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the request did not arrive in time")
+        self.connection.settimeout(min(idle, remaining))
+
+    def handle_one_request(self) -> None:
+        # The deadline covers waiting for the request line, the headers and the body; not the work or the answer.
+        self._request_deadline = time.monotonic() + REQUEST_DEADLINE_FACTOR * self.server.stack.options.socket_timeout
+        super().handle_one_request()
 
     def do_GET(self) -> None:
         self._dispatch("GET")
@@ -378,16 +614,28 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
     def _dispatch(self, method: str) -> None:
+        stack = self.server.stack
+        local = self.path.startswith("/_local/") or self.path == "/_local"
+        refusal = self._refusal(method, local)
+        if refusal is not None:
+            # Not read, not answered beyond the refusal: the connection closes.
+            self.close_connection = True
+            status, headers, data = refusal
+            self._reply(status, {**headers, **(LOCAL_RESPONSE_HEADERS if local else {})}, data, method=method)
+            return
         try:
             body = self._read_body()
         except _BodyError as exc:
+            self._request_deadline = None
             self._reply(*_json(exc.status, error_json(exc.code, str(exc))), method=method)
             self.close_connection = True
             return
-        stack = self.server.stack
+        self._request_deadline = None  # the request is in; the work and the answer take what they take
+        self.connection.settimeout(stack.options.socket_timeout)
         try:
-            if self.path.startswith("/_local/") or self.path == "/_local":
+            if local:
                 status, headers, data = stack.local_route(method, self.path, body)
+                headers = {**headers, **LOCAL_RESPONSE_HEADERS}
             else:
                 assert stack.cloud is not None
                 headers_in = self._request_headers()
@@ -400,6 +648,32 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
             status, headers, data = 500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}'
         self._reply(status, headers, data, method=method)
+
+    def _refusal(self, method: str, local: bool) -> tuple[int, dict[str, str], bytes] | None:
+        """Why this request must not be served, as the answer to give; None when it may be.
+
+        - `Host` must be the stack's own (a DNS-rebound name reaches 127.0.0.1 with the attacker's host name);
+        - the request target must be a path (no absolute-form URL naming another authority);
+        - on `/_local/`, a state-changing request must not come from another origin or site, and must be JSON (a
+          page's form can post text/plain, urlencoded or multipart across sites without asking).
+        """
+        stack = self.server.stack
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) != 1 or hosts[0].strip().lower().rstrip(".") not in stack.hosts:
+            return _json(421, error_json("misdirected_request", f"this local stack answers only {stack.url}"))
+        if not self.path.startswith("/"):
+            return _json(400, error_json("malformed_request", "the request target must be a path"))
+        if not local or method in SAFE_METHODS:
+            return None
+        origin = self.headers.get("Origin")
+        if origin is not None and origin.strip().lower().rstrip("/") not in stack.origins:
+            return _json(403, error_json("forbidden_origin", "local routes take no cross-origin state changes"))
+        if self.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
+            return _json(403, error_json("forbidden_origin", "local routes take no cross-site state changes"))
+        media_type = self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        if media_type != "application/json":
+            return _json(415, error_json("unsupported_media_type", "local routes take Content-Type: application/json"))
+        return None
 
     def _request_headers(self) -> dict[str, str]:
         joined: dict[str, str] = {}

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,10 +83,9 @@ class RunningStack:
     def bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"}
 
-    def signed(self, body: bytes) -> dict[str, str]:
-        """A webhook signature at the stack's own (virtual) time: the API checks it against that clock."""
-        now = self.now_epoch()
-        return {"X-Followup-Signature": sign(self.webhook_secret, body, now)}
+    def signed(self, body: bytes, *, at: int | None = None) -> dict[str, str]:
+        """A webhook signature made with real time (the signer is outside the stack, CONTRACT §2), or at `at`."""
+        return {"X-Followup-Signature": sign(self.webhook_secret, body, int(time.time()) if at is None else at)}
 
     def now_epoch(self) -> int:
         from datetime import datetime
@@ -101,8 +100,11 @@ class RunningStack:
         return self.log.read_text(errors="replace")
 
 
-def start_stack(workdir: Path, *, clock_start: str | None = CLOCK_START, port: int | None = None) -> RunningStack:
-    """Start `followup run` and wait until its gateway answers; fail with its output if it dies first."""
+def start_stack(
+    workdir: Path, *, clock_start: str | None = CLOCK_START, port: int | None = None, arguments: Sequence[str] = ()
+) -> RunningStack:
+    """Start `followup run` (with extra `arguments`) and wait until its gateway answers; fail with its output if it
+    dies first."""
     port = port or free_port()
     secrets = {
         "FOLLOWUP_API_KEY": f"e2e-api-key-{port}",
@@ -114,6 +116,7 @@ def start_stack(workdir: Path, *, clock_start: str | None = CLOCK_START, port: i
     command = [sys.executable, "-m", "followup_local.cli", "run", "--port", str(port)]
     if clock_start:
         command += ["--clock-start", clock_start]
+    command += list(arguments)
     log = workdir / "stack.log"
     # Output to a file, never a pipe nobody reads: a full pipe would block the stack.
     with log.open("wb") as sink:

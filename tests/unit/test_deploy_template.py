@@ -72,6 +72,7 @@ EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("dynamodb:Query", "FollowUpTable"),  # load_interview
         ("dynamodb:PutItem", "FollowUpTable"),  # timeline and MessageId index (transactions)
         ("dynamodb:UpdateItem", "FollowUpTable"),  # claim, release, mark_failed, await_approval, mark_sent
+        ("dynamodb:BatchGetItem", "FollowUpTable"),  # suppression checked again at send time
         ("ssm:GetParameter", "ssm:LinkSecretParameterName"),
     },
     "FeedbackFunction": {

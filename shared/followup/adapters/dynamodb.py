@@ -50,6 +50,19 @@ def _cancellation_codes(exc: ClientError) -> list[str]:
     return [str(reason.get("Code", "None")) for reason in reasons]
 
 
+# The sparse index of follow-ups that may still be sent, by recipient (template.yaml: FollowUpTable's GSI). Only a
+# follow-up that is scheduled, awaiting approval or mid-send carries `pending_to`; every transition to a final status
+# removes it, so a bounce or complaint finds what is left to stop with one Query per address and no Scan.
+PENDING_BY_RECIPIENT_INDEX = "PendingByRecipient"
+PENDING_TO = "pending_to"
+_MAY_STILL_SEND = frozenset({FollowUpStatus.SCHEDULED, FollowUpStatus.AWAITING_APPROVAL, FollowUpStatus.SENDING})
+
+
+def recipient_key(address: str) -> str:
+    """The normalised recipient the index is keyed on (and bounce events are matched with)."""
+    return address.strip().lower()
+
+
 class FollowUpTable:
     """Reads and writes interviews, follow-ups and timeline entries."""
 
@@ -172,6 +185,7 @@ class FollowUpTable:
                 "attempts": 0,
                 "document": document_json,
                 "expires_at": epoch(expires_at),
+                PENDING_TO: recipient_key(follow_up.to) if status in _MAY_STILL_SEND else None,
             }
         )
 
@@ -262,10 +276,15 @@ class FollowUpTable:
         for index, status in enumerate(from_statuses):
             values[f":from{index}"] = status
             allowed.append(f":from{index}")
+        expression = "SET " + ", ".join(sets)
+        if to_status not in _MAY_STILL_SEND:
+            # A final status leaves the recipient index (sparse: only what may still be sent is in it).
+            names["#pending_to"] = PENDING_TO
+            expression += " REMOVE #pending_to"
         update: UpdateTypeDef = {
             "TableName": self._table,
             "Key": to_item({"pk": interview_pk(interview_id), "sk": f"{FOLLOW_UP_PREFIX}{follow_up_id}"}),
-            "UpdateExpression": "SET " + ", ".join(sets),
+            "UpdateExpression": expression,
             "ConditionExpression": f"#status IN ({', '.join(allowed)})",
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": to_item(values),
@@ -519,6 +538,31 @@ class FollowUpTable:
         return str(values["interview_id"]), str(values["follow_up_id"])
 
     # -- reads ------------------------------------------------------------------------------------------------
+
+    def pending_follow_ups_to(self, address: str) -> list[tuple[str, str]]:
+        """(interview_id, follow_up_id) of every follow-up to `address` that may still be sent, in any interview.
+
+        One Query on the sparse recipient index (eventually consistent, like every GSI read): the caller re-reads
+        each interview before it stops anything, and the sender checks the suppression list again at send time.
+        """
+        found: list[tuple[str, str]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": PENDING_BY_RECIPIENT_INDEX,
+            "KeyConditionExpression": "#to = :to",
+            "ExpressionAttributeNames": {"#to": PENDING_TO},
+            "ExpressionAttributeValues": {":to": {"S": recipient_key(address)}},
+        }
+        while True:
+            page = self._client.query(**kwargs)
+            for raw in page.get("Items", []):
+                pk, sk = raw["pk"]["S"], raw["sk"]["S"]
+                if pk.startswith(interview_pk("")) and sk.startswith(FOLLOW_UP_PREFIX):
+                    found.append((pk.removeprefix(interview_pk("")), sk.removeprefix(FOLLOW_UP_PREFIX)))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found
 
     def load_interview(self, interview_id: str) -> InterviewBundle | None:
         """The interview, its follow-ups and timeline from one partition (Query, paginated)."""

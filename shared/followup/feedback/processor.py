@@ -1,8 +1,11 @@
 """FeedbackFunction's logic: what SES tells us about sent mail, and the replies it receives.
 
 Sending events (default bus, this stack's configuration set):
-- permanent bounce / complaint → the address is suppressed (our item + SES's account list) and the interview's
-  pending follow-ups to it stop with status `suppressed`; timeline `bounced` / `complained`;
+- permanent bounce / complaint → the address is suppressed (our item + SES's account list) and every pending
+  follow-up to it stops with status `suppressed`: in the interview the message came from, and in every other
+  interview that still mails the address (found through the recipient index, no Scan); each of those interviews
+  gets the reason on its timeline (`bounced` / `complained`) and its own `FollowUpsStopped`, so the planner deletes
+  the schedules. The sender checks the suppression list again at send time (a send already under way);
 - transient or undetermined bounce, delivery delay, reject → a timeline note, nothing stops;
 - delivery → timeline `delivered` for the follow-up (the entry names the follow-up, not the address).
 
@@ -30,7 +33,7 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
-from followup.adapters.dynamodb import FollowUpTable
+from followup.adapters.dynamodb import FollowUpTable, recipient_key
 from followup.adapters.events import EventPublisher
 from followup.adapters.mailbox import InboundMailStore
 from followup.adapters.records import InterviewBundle, TimelineEntry
@@ -70,9 +73,18 @@ class FeedbackResult:
     outcome: str
     interview_id: str | None = None
     follow_up_ids: tuple[str, ...] = ()
+    # Follow-ups stopped in other interviews (same suppressed address): (interview_id, follow-up ids) pairs.
+    elsewhere: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"outcome": self.outcome, "interview_id": self.interview_id, "follow_up_ids": list(self.follow_up_ids)}
+        result: dict[str, Any] = {
+            "outcome": self.outcome,
+            "interview_id": self.interview_id,
+            "follow_up_ids": list(self.follow_up_ids),
+        }
+        if self.elsewhere:
+            result["elsewhere"] = {interview_id: list(ids) for interview_id, ids in self.elsewhere}
+        return result
 
 
 def _dropped(reason: str, **context: Any) -> FeedbackResult:
@@ -179,7 +191,7 @@ class FeedbackProcessor:
     def _suppress(
         self, mail: SentMail, addresses: Sequence[str], reason: SuppressionReason, *, event_name: str, now: datetime
     ) -> FeedbackResult:
-        lowered = {address.strip().lower() for address in addresses if "@" in address}
+        lowered = {recipient_key(address) for address in addresses if "@" in address}
         for address in sorted(lowered):
             self._suppressions.suppress(
                 address, reason=reason, at=now, message_id=mail.message_id, expires_at=now + self._retention
@@ -187,28 +199,68 @@ class FeedbackProcessor:
             if not self._account.suppress(address, reason):
                 logger.info("SES account suppression not available on this endpoint; kept our own list only")
         self._count("BouncesSuppressed" if reason == "BOUNCE" else "ComplaintsSuppressed")
+        what = "permanent bounce" if reason == "BOUNCE" else "complaint"
         loaded = self._load(mail)
+        interview_id: str | None = None
+        stopped: list[str] = []
         if loaded is None:
             logger.info("suppressed; no interview matches the message", extra={"message_id": mail.message_id})
-            return FeedbackResult(outcome=f"suppressed: {reason.lower()}")
-        bundle, follow_up_id = loaded
-        what = "permanent bounce" if reason == "BOUNCE" else "complaint"
-        whose = _whose(bundle, lowered)
-        stopped = stop_everything(
+        else:
+            bundle, follow_up_id = loaded
+            interview_id = str(bundle.interview["interview_id"])
+            stopped = self._stop_to(bundle, lowered, f"{what} of {follow_up_id or 'a message'}", event_name, now)
+            logger.info(
+                "address suppressed", extra={"interview_id": interview_id, "reason": reason, "stopped": stopped}
+            )
+        elsewhere = self._stop_elsewhere(lowered, interview_id, f"{what} of another message to it", event_name, now)
+        return FeedbackResult(
+            outcome=f"suppressed: {reason.lower()}",
+            interview_id=interview_id,
+            follow_up_ids=tuple(stopped),
+            elsewhere=elsewhere,
+        )
+
+    def _stop_to(
+        self, bundle: InterviewBundle, addresses: set[str], what: str, event_name: str, now: datetime
+    ) -> list[str]:
+        """Suppress the interview's pending follow-ups to `addresses`; the reason goes on its timeline."""
+        return stop_everything(
             self._table,
             self._publisher,
             bundle,
-            which=lambda record: record.to.strip().lower() in lowered,
-            reason=f"{what} of {follow_up_id or 'a message'} ({whose})",
+            which=lambda record: recipient_key(record.to) in addresses,
+            reason=f"{what} ({_whose(bundle, addresses)})",
             event=event_name,
             now=now,
             status=FollowUpStatus.SUPPRESSED,
         )
-        interview_id = str(bundle.interview["interview_id"])
-        logger.info("address suppressed", extra={"interview_id": interview_id, "reason": reason, "stopped": stopped})
-        return FeedbackResult(
-            outcome=f"suppressed: {reason.lower()}", interview_id=interview_id, follow_up_ids=tuple(stopped)
+
+    def _stop_elsewhere(
+        self, addresses: set[str], origin: str | None, what: str, event_name: str, now: datetime
+    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Every other interview that still mails a suppressed address: its follow-ups to it stop too.
+
+        The recipient index names the interviews (one Query per address); each is re-read before anything stops,
+        and its timeline names no other interview (it may be another candidate's).
+        """
+        interview_ids = sorted(
+            {found for address in addresses for found, _ in self._table.pending_follow_ups_to(address)} - {origin}
         )
+        results: list[tuple[str, tuple[str, ...]]] = []
+        for interview_id in interview_ids:
+            bundle = self._table.load_interview(interview_id)
+            if bundle is None:
+                continue  # deleted meanwhile
+            stopped = self._stop_to(bundle, addresses, what, event_name, now)
+            if stopped:
+                results.append((interview_id, tuple(stopped)))
+        if results:
+            self._count("FollowUpsSuppressedElsewhere")
+            logger.info(
+                "address suppressed in other interviews",
+                extra={"interviews": [interview_id for interview_id, _ in results]},
+            )
+        return tuple(results)
 
     def _note(self, mail: SentMail, event_name: str, detail: str, *, at: datetime) -> FeedbackResult:
         loaded = self._load(mail)

@@ -12,10 +12,10 @@ person twice. Never silence, never a duplicate.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from email.utils import formataddr
+from email.utils import formataddr, getaddresses
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -205,6 +205,7 @@ class FollowUpSender:
         inbound_domain: str = "",
         identities: SenderIdentities | None = None,
         templates: TemplateSet | None = None,
+        suppressed: Callable[[Iterable[str]], set[str]] | None = None,
     ) -> None:
         self._table = table
         self._mailer = mailer
@@ -213,6 +214,8 @@ class FollowUpSender:
         self._inbound_domain = inbound_domain
         self._identities = identities
         self._templates = templates
+        # Which of the given addresses (lower-cased) bounced or complained: checked once more right before SendEmail.
+        self._suppressed = suppressed
 
     def _reply_address(self, record: FollowUpRecord) -> str | None:
         if not self._inbound_domain or not FollowUpKind(record.kind).is_nudge:
@@ -287,6 +290,25 @@ class FollowUpSender:
             logger.error("message held by the linter", extra={**log, "reason": held})
             return self._fail_claimed(record, f"held by the message linter: {held}", now)
         try:
+            screened = self._without_suppressed(record, email)
+        except Exception:
+            self._table.release_claim(record)  # nothing sent: the queue retries the record
+            raise
+        if screened is None:
+            logger.info("recipient suppressed; not sent", extra=log)
+            reason = "not sent: the recipient's address bounced or complained"
+            self._table.mark_failed(
+                record.interview_id,
+                record.follow_up_id,
+                from_statuses=[FollowUpStatus.SENDING],
+                reason=reason,
+                now=now,
+                expires_at=_expires_at(record),
+                status=FollowUpStatus.SUPPRESSED,
+            )
+            return SendOutcome.SKIPPED
+        email = screened
+        try:
             message_id = self._mailer.send(email)
         except SendThrottled:
             self._table.release_claim(record)
@@ -308,6 +330,21 @@ class FollowUpSender:
         )
         logger.info("sent", extra={**log, "kind": record.kind, "message_id": message_id})
         return SendOutcome.SENT
+
+    def _without_suppressed(self, record: FollowUpRecord, email: OutgoingEmail) -> OutgoingEmail | None:
+        """The suppression list read again at send time (a bounce may have come after planning, or after the claim):
+        None when the follow-up's recipient or an addressee is suppressed; a suppressed copy (Bcc) is dropped."""
+        if self._suppressed is None:
+            return email
+        addressees = [address for _, address in getaddresses([*email.to, *email.cc])]
+        copies = [address for _, address in getaddresses(list(email.bcc))]
+        blocked = self._suppressed([record.to, *addressees, *copies])
+        if not blocked:
+            return email
+        if any(address.strip().lower() in blocked for address in [record.to, *addressees]):
+            return None
+        kept = [copy for copy in email.bcc if getaddresses([copy])[0][1].strip().lower() not in blocked]
+        return replace(email, bcc=kept)
 
     def _fail_claimed(self, record: FollowUpRecord, reason: str, now: datetime) -> SendOutcome:
         """A claimed follow-up that must not go out: `sending → failed` with the reason and a timeline entry."""

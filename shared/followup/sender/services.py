@@ -7,6 +7,7 @@ from functools import cache
 from followup.adapters.dynamodb import FollowUpTable
 from followup.adapters.secrets import SecretStore
 from followup.adapters.ses import EmailSender, SenderIdentities
+from followup.adapters.suppression import SuppressionList
 from followup.core import aws
 from followup.core.config import SenderSettings, load_settings
 from followup.core.pacing import SendPacer, share_of_rate
@@ -31,6 +32,7 @@ def services() -> FollowUpSender:
         inbound_domain=settings.inbound_domain,
         identities=SenderIdentities(aws.client("ses")) if settings.send_from_candidates else None,
         templates=_custom_templates(settings.templates_uri),
+        suppressed=SuppressionList(aws.client("dynamodb"), settings.table_name).suppressed,
     )
 
 
