@@ -359,6 +359,10 @@ def validate_form(state: FormState) -> InterviewRequest | None:
                 message = "add at least one interviewer with a name and an email"
             state.add_error(error_field(loc, slots), message)
         return None
+    from followup.api.limits import far_future_problems
+
+    for problem in far_future_problems(request, clock.now()):
+        state.add_error(problem.field, problem.message)
     if state.errors:
         return None
     return request

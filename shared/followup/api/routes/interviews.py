@@ -45,8 +45,10 @@ def _fingerprint(document: dict[str, Any]) -> str:
     },
 )
 def create_interview(interview: Annotated[InterviewRequest, Body()]):  # type: ignore[no-untyped-def]
+    from followup.api.limits import check_timing
     from followup.workflow.submission import submit_interview
 
+    check_timing(interview, clock.now())
     deps = services()
     key = router.current_event.headers.get("idempotency-key")
     if key is None:
@@ -142,6 +144,9 @@ def delete_interview(id: str):  # type: ignore[no-untyped-def]
     },
 )
 def preview(interview: Annotated[InterviewRequest, Body()]):  # type: ignore[no-untyped-def]
+    from followup.api.limits import check_timing
     from followup.api.views import preview_interview
 
-    return json_response(200, preview_interview(interview, clock.now()))
+    now = clock.now()
+    check_timing(interview, now)
+    return json_response(200, preview_interview(interview, now))
