@@ -444,7 +444,8 @@ def submit_form():  # type: ignore[no-untyped-def]
         return _form_page(state, key, status=422)
     if action == "preview":
         return _form_page(state, key, preview=_preview_context(request))
-    result = submit_interview(request, services().publisher)
+    deps = services()
+    result = submit_interview(request, deps.publisher, deps.table)
     location = f"/form/done/{result.interview_id}?key={quote(key, safe='')}"
     return Response(
         status_code=303,
