@@ -28,15 +28,24 @@ app.include_router(form.router)
 
 
 def handle_request(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Entry point of ApiFunction: guards, then the resolver. Whatever happens, the answer is in the contract's
-    shape: an unexpected error is logged and answered 500 `internal_error`, never a traceback."""
+    """Entry point of ApiFunction: guards, then (a signature accepted once: `api.replay`) the resolver. Whatever
+    happens, the answer is in the contract's shape: an unexpected error is logged and answered 500
+    `internal_error`, never a traceback."""
+    from followup.api.replay import once_per_signature
+
     try:
         try:
-            guard_request(event)
+            credentials = guard_request(event)
         except ApiError as exc:
             logger.info("request rejected", extra={"status": exc.status, "code": exc.code})
             return lambda_error_response(exc)
-        return app.resolve(event, context)
+        try:
+            return once_per_signature(event, credentials, lambda: app.resolve(event, context))
+        except (ClientError, BotoCoreError) as exc:  # the signature record itself could not be read or written
+            logger.exception("dependency failure", extra={"error": type(exc).__name__})
+            return lambda_error_response(
+                ApiError(503, "unavailable", "a dependency is unavailable; retry shortly"), {"Retry-After": "5"}
+            )
     except Exception:
         logger.exception("unhandled error")
         return lambda_error_response(ApiError(500, "internal_error", "something went wrong on our side"))
