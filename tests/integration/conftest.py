@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from followup_local.cloud import LocalCloud, in_process_cloud
+from tests.integration.atomic_moto import atomic_dynamodb
 
 # The contract's sample interview ended 2026-11-24 15:00 New York time (20:00 UTC); submit an hour later.
 SUBMITTED_AT = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)
@@ -15,5 +18,13 @@ SUBMITTED_AT = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)
 
 @pytest.fixture
 def cloud() -> Iterator[LocalCloud]:
-    with in_process_cloud(SUBMITTED_AT) as deployed:
+    # Conditional writes atomic as on DynamoDB, so threads in a test race our code, not moto's.
+    with atomic_dynamodb(), in_process_cloud(SUBMITTED_AT) as deployed:
         yield deployed
+
+
+def distinct(payload: dict[str, Any], n: int) -> dict[str, Any]:
+    """Another interview than `payload` (one interview per candidate + company + position + end): the n-th position."""
+    copy = json.loads(json.dumps(payload))
+    copy["position"]["title"] = f"{copy['position']['title']} {n}"
+    return copy

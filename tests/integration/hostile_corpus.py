@@ -630,6 +630,92 @@ IDEMPOTENCY_KEYS: list[HostileCase] = [
     ]
 ]
 
+# Round two, item 6: signature headers whose digits or hex are not ASCII, or are otherwise not the documented shape.
+_SIGNED = {"x-followup-signature": "t=²,v1=00"}
+SIGNATURE_HEADERS: list[HostileCase] = [
+    HostileCase(
+        id=f"signature-{label}",
+        category="signature",
+        status=401,
+        code="unauthorized",
+        headers={"x-followup-signature": value},
+        drop_headers=("authorization",),
+    )
+    for label, value in [
+        ("superscript-two", "t=²,v1=00"),
+        ("arabic-indic-digits", "t=١٧٩٦٠٥١٥٢٧,v1=00"),
+        ("mathematical-digits", "t=𝟏𝟕𝟗𝟔𝟎𝟓𝟏𝟓𝟐𝟕,v1=00"),
+        ("fullwidth-hex", "t=1796051527,v1=" + "ａ" * 64),
+        ("non-ascii-hex", "t=1796051527,v1=" + "é" * 64),
+        ("hex-timestamp", "t=0x6b0c4a47,v1=00"),
+        ("plus-sign", "t=+1796051527,v1=00"),
+        ("underscore-digits", "t=1_796_051_527,v1=00"),
+        ("only-commas", ",,,,"),
+        ("huge-header", "t=1796051527," + "v1=00," * 2000),
+        ("equals-only", "="),
+    ]
+] + [
+    HostileCase(
+        id="signature-superscript-beside-a-good-key",
+        category="signature",
+        status=401,
+        code="unauthorized",
+        headers=_SIGNED,
+    ),
+]
+
+# Round two, items 7 and 8: SES cannot send to a non-ASCII mailbox name; an interview ending more than 60 days after
+# now (the deployment's clock: 2026-11-24 21:00 UTC) is a typo, not a plan.
+ADDRESSES_AND_DATES: list[HostileCase] = (
+    [
+        _invalid(f"email-{label}", "bad_email", path, value)
+        for label, path, value in [
+            ("non-ascii-local-interviewer", "interviewers[0].email", "grâce@ae.example"),
+            ("non-ascii-local-candidate", "candidate.email", "adá@example.com"),
+            ("non-ascii-local-and-domain", "interviewers[0].email", "grâce@bücher.example"),
+            ("quoted-non-ascii-local", "interviewers[0].email", '"grâce"@ae.example'),
+            ("cyrillic-local", "interviewers[0].email", "грейс@ae.example"),
+        ]
+    ]
+    + [
+        _invalid(f"datetime-{label}", "bad_datetime", "interview.ended_at", value, field_name="interview.ended_at")
+        for label, value in [
+            ("ended-2099", "2099-11-24T15:00:00-05:00"),
+            ("ended-61-days-ahead", "2027-01-25T15:00:00-05:00"),
+            ("ended-2100", "2100-01-01T00:00:00Z"),
+        ]
+    ]
+    + [
+        HostileCase(
+            id="datetime-ended-2099-preview",
+            category="bad_datetime",
+            status=422,
+            code="invalid_fields",
+            field="interview.ended_at",
+            path="/preview",
+            payload=set_field("interview.ended_at", "2099-11-24T15:00:00-05:00"),
+        ),
+    ]
+)
+
+CONTENT_TYPES_ROUND_TWO: list[HostileCase] = [
+    HostileCase(
+        id=f"content-type-{label}",
+        category="content_type",
+        status=415,
+        code="unsupported_media_type",
+        path=path,
+        body=_sample_bytes(),
+        headers={"content-type": value},
+    )
+    for label, path, value in [
+        ("json-in-latin-1", "/interviews", "application/json; charset=latin-1"),
+        ("upper-case-xml", "/interviews", "APPLICATION/XML"),
+        ("upper-case-text-preview", "/preview", "TEXT/PLAIN"),
+        ("json-suffix", "/interviews", "application/problem+json"),
+    ]
+]
+
 CORPUS: list[HostileCase] = [
     *MALFORMED_JSON,
     *EMPTY,
@@ -651,6 +737,9 @@ CORPUS: list[HostileCase] = [
     *ROUTES,
     *OTHER_ROUTES,
     *IDEMPOTENCY_KEYS,
+    *SIGNATURE_HEADERS,
+    *ADDRESSES_AND_DATES,
+    *CONTENT_TYPES_ROUND_TWO,
 ]
 
 # Free text that is valid input and must come out literally (text) and escaped (HTML), never evaluated.

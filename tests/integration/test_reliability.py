@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from followup.core import aws
 from followup_local.cloud import LocalCloud, http_event
 from tests.conftest import load_example
+from tests.integration.conftest import distinct
 from tests.integration.faults import inject, seeded
 
 pytestmark = pytest.mark.integration
@@ -67,7 +68,8 @@ def test_ten_concurrent_submissions_with_one_key_make_one_interview(cloud: Local
 
 def test_every_record_delivered_three_times_concurrently_sends_one_email(cloud: LocalCloud) -> None:
     # Given two panel interviews whose follow-ups are all due
-    ids = [cloud.api("POST", "/interviews", load_example("interview-panel.json"))[1]["interview_id"] for _ in range(2)]
+    panel = load_example("interview-panel.json")
+    ids = [cloud.api("POST", "/interviews", distinct(panel, n))[1]["interview_id"] for n in range(2)]
     cloud.clock.advance(40 * 86400)
     schedules = cloud.pending_schedules()
     assert len(schedules) == 8
@@ -116,7 +118,8 @@ def test_ses_throttling_on_30_percent_of_calls_loses_and_duplicates_nothing(clou
             )
 
     aws.client("sesv2").meta.events.register("before-call.sesv2.SendEmail", throttle)
-    interviews = [cloud.api("POST", "/interviews", load_example("interview-panel.json"))[1] for _ in range(5)]
+    panel = load_example("interview-panel.json")
+    interviews = [cloud.api("POST", "/interviews", distinct(panel, n))[1] for n in range(5)]
 
     # When everything comes due
     cloud.advance(40 * 86400)
@@ -138,7 +141,8 @@ def test_dynamodb_transient_errors_are_retried_without_duplicates(cloud: LocalCl
         status=400,
         should_fail=seeded(0.2, 11),
     )
-    interviews = [cloud.api("POST", "/interviews", load_example("interview-panel.json")) for _ in range(3)]
+    panel = load_example("interview-panel.json")
+    interviews = [cloud.api("POST", "/interviews", distinct(panel, n)) for n in range(3)]
     cloud.advance(40 * 86400)
 
     # Then every accepted interview's follow-ups went exactly once

@@ -30,8 +30,10 @@ def test_after_a_permanent_bounce_a_new_interview_to_that_address_is_suppressed_
     cloud.runtime.invoke("FeedbackFunction", bounce)
     cloud.run_until_idle()
 
-    # When a new interview with Grace and Alan is submitted
-    status, second = cloud.api("POST", "/interviews", load_example("interview-panel.json"))
+    # When a new interview (the next round) with Grace and Alan is submitted
+    panel = load_example("interview-panel.json")
+    panel["interview"].update(started_at="2026-11-25T13:00:00-05:00", ended_at="2026-11-25T15:00:00-05:00")
+    status, second = cloud.api("POST", "/interviews", panel)
     assert status == 202
 
     # Then everything to Grace is stored suppressed with no schedule; Alan's thank-you is scheduled as usual

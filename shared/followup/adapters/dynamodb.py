@@ -20,17 +20,30 @@ from botocore.exceptions import ClientError
 from followup.adapters.records import (
     EARLY_TOLERANCE,
     FOLLOW_UP_PREFIX,
+    INTAKE_SK,
     INTERVIEW_SK,
+    LINK_USE_PREFIX,
+    NATURAL_KEY_SK,
+    SIGNATURE_SK,
     TIMELINE_PREFIX,
     ClaimResult,
+    ClaimState,
     FollowUpRecord,
+    Intake,
     InterviewBundle,
+    KeyClaim,
+    LinkUse,
+    SignatureUse,
+    StoreOutcome,
     TimelineEntry,
     epoch,
     find_by_message_id_key,
     from_item,
+    intake_pk,
     interview_pk,
     message_pk,
+    natural_key_pk,
+    signature_pk,
     to_item,
 )
 from followup.core.text import iso_utc
@@ -61,6 +74,17 @@ _MAY_STILL_SEND = frozenset({FollowUpStatus.SCHEDULED, FollowUpStatus.AWAITING_A
 def recipient_key(address: str) -> str:
     """The normalised recipient the index is keyed on (and bounce events are matched with)."""
     return address.strip().lower()
+
+
+def _failed_conditions(exc: ClientError) -> set[int]:
+    """Indexes of the transaction's items whose condition failed; empty when it failed for another reason."""
+    if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return set()
+    return {index for index, code in enumerate(_cancellation_codes(exc)) if code == "ConditionalCheckFailed"}
+
+
+SIGNATURE_IN_PROGRESS = "in_progress"
+SIGNATURE_DONE = "done"
 
 
 class FollowUpTable:
@@ -110,6 +134,40 @@ class FollowUpTable:
 
         Returns False when the interview was already stored (a redelivered event): nothing is written twice.
         """
+        outcome = self.store_interview(
+            interview_id=interview_id,
+            submitted_at=submitted_at,
+            document=document,
+            follow_ups=follow_ups,
+            timeline=timeline,
+            expires_at=expires_at,
+            initial_status=initial_status,
+            status_overrides=status_overrides,
+        )
+        return outcome is StoreOutcome.STORED
+
+    def store_interview(
+        self,
+        *,
+        interview_id: str,
+        submitted_at: datetime,
+        document: Mapping[str, Any],
+        follow_ups: Sequence[PlannedFollowUp],
+        timeline: Sequence[TimelineEntry],
+        expires_at: datetime,
+        initial_status: FollowUpStatus = FollowUpStatus.SCHEDULED,
+        status_overrides: Mapping[str, FollowUpStatus] | None = None,
+        reasons: Mapping[str, str] | None = None,
+        attributes: Mapping[str, Any] | None = None,
+        natural_key: str | None = None,
+        intake: Intake | None = None,
+        guard_intake: bool = False,
+        now: datetime | None = None,
+    ) -> StoreOutcome:
+        """The planner's one transaction: the interview, its follow-ups and timeline, and — with `natural_key` and
+        `guard_intake` — the natural key turned `stored` for this interview (refused when another holds it) and the
+        intake as it was read (`intake`, None when there was none), so an action that reached the API meanwhile
+        makes the whole write fail and be redone with it."""
         pk = interview_pk(interview_id)
         document_json = json.dumps(document, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
         candidate = document.get("candidate", {})
@@ -119,13 +177,15 @@ class FollowUpTable:
                     "TableName": self._table,
                     "Item": to_item(
                         {
+                            "status": "active",
+                            **(attributes or {}),
                             "pk": pk,
                             "sk": INTERVIEW_SK,
                             "interview_id": interview_id,
                             "submitted_at": iso_utc(submitted_at),
-                            "status": "active",
                             "document": document_json,
                             "candidate_email": str(candidate.get("email", "")).lower(),
+                            "natural_key": natural_key,
                             "expires_at": epoch(expires_at),
                         }
                     ),
@@ -133,32 +193,111 @@ class FollowUpTable:
                 }
             }
         ]
+        key_index = intake_index = -1
+        if natural_key is not None:
+            key_index = len(items)
+            items.append(self._natural_key_store(natural_key, interview_id, submitted_at, expires_at, now))
+        if guard_intake:
+            intake_index = len(items)
+            items.append(self._intake_store(interview_id, natural_key, submitted_at, expires_at, intake))
         for follow_up in follow_ups:
-            items.append(
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": self._follow_up_item(
-                            interview_id,
-                            follow_up,
-                            document_json,
-                            expires_at,
-                            (status_overrides or {}).get(follow_up.id, initial_status),
-                        ),
-                    }
-                }
+            item = self._follow_up_item(
+                interview_id,
+                follow_up,
+                document_json,
+                expires_at,
+                (status_overrides or {}).get(follow_up.id, initial_status),
             )
+            reason = (reasons or {}).get(follow_up.id)
+            if reason:
+                item["reason"] = {"S": reason}
+            items.append({"Put": {"TableName": self._table, "Item": item}})
         items.extend(self._timeline_put(interview_id, entry, seq, expires_at) for seq, entry in enumerate(timeline))
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:
-            codes = _cancellation_codes(exc)
-            if exc.response["Error"]["Code"] == "TransactionCanceledException" and codes[:1] == [
-                "ConditionalCheckFailed"
-            ]:
-                return False
+            failed = _failed_conditions(exc)
+            if 0 in failed:
+                return StoreOutcome.ALREADY_STORED
+            if intake_index in failed:
+                return StoreOutcome.INTAKE_CHANGED
+            if key_index in failed:
+                return StoreOutcome.KEY_TAKEN
             raise
-        return True
+        return StoreOutcome.STORED
+
+    def _natural_key_store(
+        self, natural_key: str, interview_id: str, submitted_at: datetime, expires_at: datetime, now: datetime | None
+    ) -> TransactWriteItemTypeDef:
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": to_item({"pk": natural_key_pk(natural_key), "sk": NATURAL_KEY_SK}),
+                "UpdateExpression": "SET interview_id = :id, #state = :stored, expires_at = :expires, "
+                "submitted_at = if_not_exists(submitted_at, :submitted)",
+                # Free, ours, or left over from an interview whose retention ended (TTL deletes lazily).
+                "ConditionExpression": "attribute_not_exists(pk) OR interview_id = :id OR expires_at < :now",
+                "ExpressionAttributeNames": {"#state": "state"},
+                "ExpressionAttributeValues": to_item(
+                    {
+                        ":id": interview_id,
+                        ":stored": ClaimState.STORED,
+                        ":expires": epoch(expires_at),
+                        ":submitted": iso_utc(submitted_at),
+                        ":now": epoch(now or submitted_at),
+                    }
+                ),
+            }
+        }
+
+    def _intake_store(
+        self,
+        interview_id: str,
+        natural_key: str | None,
+        submitted_at: datetime,
+        expires_at: datetime,
+        intake: Intake | None,
+    ) -> TransactWriteItemTypeDef:
+        key = to_item({"pk": intake_pk(interview_id), "sk": INTAKE_SK})
+        if intake is None:
+            # No intake (an event from another path): record the stored interview, so a later DELETE tombstones it.
+            return {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {
+                        **key,
+                        **to_item(
+                            {
+                                "interview_id": interview_id,
+                                "natural_key": natural_key,
+                                "submitted_at": iso_utc(submitted_at),
+                                "state": ClaimState.STORED,
+                                "version": 0,
+                                "expires_at": epoch(expires_at),
+                            }
+                        ),
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        # The document was only kept for the gap: the interview item holds it now.
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": key,
+                "UpdateExpression": "SET #state = :stored, expires_at = :expires REMOVE document",
+                "ConditionExpression": "version = :version AND #state = :pending",
+                "ExpressionAttributeNames": {"#state": "state"},
+                "ExpressionAttributeValues": to_item(
+                    {
+                        ":stored": ClaimState.STORED,
+                        ":pending": ClaimState.PENDING,
+                        ":expires": epoch(expires_at),
+                        ":version": intake.version,
+                    }
+                ),
+            }
+        }
 
     def _follow_up_item(
         self,
@@ -497,6 +636,353 @@ class FollowUpTable:
                 return False
             raise
         return True
+
+    def link_use(self, interview_id: str, key: str) -> LinkUse | None:
+        """The recorded use of a one-click link's action, if it was done."""
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=to_item({"pk": interview_pk(interview_id), "sk": f"{LINK_USE_PREFIX}{key}"}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        values = from_item(item)
+        return LinkUse(
+            at=str(values.get("at", "")), title=str(values.get("title", "")), body_html=str(values.get("body_html", ""))
+        )
+
+    def record_link_use(
+        self, interview_id: str, key: str, *, title: str, body_html: str, now: datetime, expires_at: datetime
+    ) -> LinkUse:
+        """Record, after the work, that a link's action was done and what it answered; when it already was (a double
+        click done twice), the first record wins and is returned."""
+        use = LinkUse(at=iso_utc(now), title=title, body_html=body_html)
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(
+                    {
+                        "pk": interview_pk(interview_id),
+                        "sk": f"{LINK_USE_PREFIX}{key}",
+                        "at": use.at,
+                        "title": title,
+                        "body_html": body_html,
+                        "expires_at": epoch(expires_at),
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if not _is_condition_failure(exc):
+                raise
+            return self.link_use(interview_id, key) or use
+        return use
+
+    # -- one interview per natural key: the API's claim and intake, the planner's store above --------------------
+
+    def claim_natural_key(
+        self,
+        *,
+        natural_key: str,
+        interview_id: str,
+        submitted_at: datetime,
+        document: Mapping[str, Any],
+        plan: Mapping[str, str],
+        now: datetime,
+        expires_at: datetime,
+    ) -> KeyClaim:
+        """Claim the natural key for a new interview id and record its intake, in one transaction; when another
+        interview holds the key, return that one (`claimed` False)."""
+        claim: TransactWriteItemTypeDef = {
+            "Put": {
+                "TableName": self._table,
+                "Item": to_item(
+                    {
+                        "pk": natural_key_pk(natural_key),
+                        "sk": NATURAL_KEY_SK,
+                        "interview_id": interview_id,
+                        "submitted_at": iso_utc(submitted_at),
+                        "state": ClaimState.PENDING,
+                        "expires_at": epoch(expires_at),
+                    }
+                ),
+                "ConditionExpression": "attribute_not_exists(pk) OR expires_at < :now",
+                "ExpressionAttributeValues": to_item({":now": epoch(now)}),
+            }
+        }
+        intake: TransactWriteItemTypeDef = {
+            "Put": {
+                "TableName": self._table,
+                "Item": to_item(
+                    {
+                        "pk": intake_pk(interview_id),
+                        "sk": INTAKE_SK,
+                        "interview_id": interview_id,
+                        "natural_key": natural_key,
+                        "submitted_at": iso_utc(submitted_at),
+                        "state": ClaimState.PENDING,
+                        "version": 0,
+                        "document": json.dumps(document, separators=(",", ":"), sort_keys=True, ensure_ascii=False),
+                        "plan": json.dumps(dict(plan), separators=(",", ":"), sort_keys=True),
+                        "expires_at": epoch(expires_at),
+                    }
+                ),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        for _ in range(3):
+            try:
+                self._client.transact_write_items(TransactItems=[claim, intake])
+            except ClientError as exc:
+                if 0 not in _failed_conditions(exc):
+                    raise
+            else:
+                return KeyClaim(
+                    interview_id=interview_id,
+                    submitted_at=iso_utc(submitted_at),
+                    state=ClaimState.PENDING,
+                    claimed=True,
+                )
+            holder = self.natural_key_holder(natural_key)
+            if holder is not None:
+                return holder
+        raise RuntimeError("the natural key claim did not settle")
+
+    def natural_key_holder(self, natural_key: str) -> KeyClaim | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=to_item({"pk": natural_key_pk(natural_key), "sk": NATURAL_KEY_SK}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return KeyClaim.from_item(item) if item else None
+
+    def release_natural_key(self, natural_key: str, interview_id: str) -> bool:
+        """Free the key of a deleted (or stale) interview, so the same interview can be submitted anew."""
+        try:
+            self._client.delete_item(
+                TableName=self._table,
+                Key=to_item({"pk": natural_key_pk(natural_key), "sk": NATURAL_KEY_SK}),
+                ConditionExpression="interview_id = :id",
+                ExpressionAttributeValues=to_item({":id": interview_id}),
+            )
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def abandon_claim(self, natural_key: str, interview_id: str) -> bool:
+        """Undo a claim whose InterviewSubmitted could not be published (the request answers 503 and wrote nothing);
+        a claim something else already used (a duplicate republished it, an action reached its intake) stays."""
+        pending = to_item({":id": interview_id, ":pending": ClaimState.PENDING, ":zero": 0})
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": to_item({"pk": natural_key_pk(natural_key), "sk": NATURAL_KEY_SK}),
+                            "ConditionExpression": "interview_id = :id AND #state = :pending",
+                            "ExpressionAttributeNames": {"#state": "state"},
+                            "ExpressionAttributeValues": {k: pending[k] for k in (":id", ":pending")},
+                        }
+                    },
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": to_item({"pk": intake_pk(interview_id), "sk": INTAKE_SK}),
+                            "ConditionExpression": "#state = :pending AND version = :zero",
+                            "ExpressionAttributeNames": {"#state": "state"},
+                            "ExpressionAttributeValues": {k: pending[k] for k in (":pending", ":zero")},
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if _failed_conditions(exc):
+                return False
+            raise
+        return True
+
+    def load_intake(self, interview_id: str) -> Intake | None:
+        response = self._client.get_item(
+            TableName=self._table, Key=to_item({"pk": intake_pk(interview_id), "sk": INTAKE_SK}), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return Intake.from_item(item) if item else None
+
+    def record_early_action(
+        self,
+        intake: Intake,
+        *,
+        attributes: Mapping[str, Any],
+        remove: Sequence[str] = (),
+        expires_at: datetime | None = None,
+    ) -> bool:
+        """Record an action on an interview the planner has not stored yet: on its intake, only while the interview
+        item does not exist and nobody changed the intake since it was read. False: read again and redo."""
+        names = {"#state": "state"}
+        values: dict[str, Any] = {":version": intake.version, ":next": intake.version + 1, ":pending": "pending"}
+        sets = ["version = :next"]
+        for index, (attribute, value) in enumerate(attributes.items()):
+            name = "#state" if attribute == "state" else f"#a{index}"
+            names[name] = attribute
+            values[f":v{index}"] = value
+            sets.append(f"{name} = :v{index}")
+        if expires_at is not None:
+            values[":expires"] = epoch(expires_at)
+            sets.append("expires_at = :expires")
+        removes = []
+        for index, attribute in enumerate(remove):
+            names[f"#r{index}"] = attribute
+            removes.append(f"#r{index}")
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "ConditionCheck": {
+                            "TableName": self._table,
+                            "Key": to_item({"pk": interview_pk(intake.interview_id), "sk": INTERVIEW_SK}),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item({"pk": intake_pk(intake.interview_id), "sk": INTAKE_SK}),
+                            "UpdateExpression": expression,
+                            "ConditionExpression": "version = :version AND #state = :pending",
+                            "ExpressionAttributeNames": names,
+                            "ExpressionAttributeValues": to_item(values),
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if _failed_conditions(exc):
+                return False
+            raise
+        return True
+
+    def tombstone(
+        self,
+        interview_id: str,
+        *,
+        follow_up_ids: Sequence[str],
+        natural_key: str | None,
+        now: datetime,
+        expires_at: datetime,
+    ) -> None:
+        """Mark a stored interview deleted before its items go: a redelivered or republished InterviewSubmitted then
+        finds the tombstone and stores nothing, and a retried DELETE knows which schedules to have deleted."""
+        values: dict[str, Any] = {
+            ":deleted": ClaimState.DELETED,
+            ":id": interview_id,
+            ":at": iso_utc(now),
+            ":ids": list(follow_up_ids) or None,
+            ":expires": epoch(expires_at),
+            ":zero": 0,
+            ":one": 1,
+        }
+        sets = [
+            "#state = :deleted",
+            "interview_id = :id",
+            "deleted_at = :at",
+            "expires_at = :expires",
+            "version = if_not_exists(version, :zero) + :one",
+        ]
+        if follow_up_ids:
+            sets.append("deleted_follow_up_ids = :ids")
+        else:
+            values.pop(":ids")
+        if natural_key:
+            values[":key"] = natural_key
+            sets.append("natural_key = :key")
+        self._client.update_item(
+            TableName=self._table,
+            Key=to_item({"pk": intake_pk(interview_id), "sk": INTAKE_SK}),
+            UpdateExpression="SET " + ", ".join(sets) + " REMOVE document",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues=to_item(values),
+        )
+
+    # -- webhook signatures: each accepted once -------------------------------------------------------------------
+
+    def begin_signature_use(
+        self, replay_key: str, *, request: str, now: datetime, lease_until: datetime, expires_at: datetime
+    ) -> SignatureUse:
+        """Record the first use of a signature (conditional put, kept past the signature window by its TTL); when it
+        was used before, return that use. An attempt that died mid-request is taken over after its lease."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(
+                    {
+                        "pk": signature_pk(replay_key),
+                        "sk": SIGNATURE_SK,
+                        "request": request,
+                        "state": SIGNATURE_IN_PROGRESS,
+                        "lease_until": epoch(lease_until),
+                        "expires_at": epoch(expires_at),
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(pk) OR expires_at < :now OR "
+                "(#state = :in_progress AND lease_until < :now AND #request = :request)",
+                ExpressionAttributeNames={"#state": "state", "#request": "request"},
+                ExpressionAttributeValues=to_item(
+                    {":now": epoch(now), ":in_progress": SIGNATURE_IN_PROGRESS, ":request": request}
+                ),
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if not _is_condition_failure(exc):
+                raise
+            old: Any = exc.response.get("Item") or self._client.get_item(
+                TableName=self._table,
+                Key=to_item({"pk": signature_pk(replay_key), "sk": SIGNATURE_SK}),
+                ConsistentRead=True,
+            ).get("Item")
+            if not old:  # gone meanwhile (its first request failed): a new first use
+                return self.begin_signature_use(
+                    replay_key, request=request, now=now, lease_until=lease_until, expires_at=expires_at
+                )
+            return SignatureUse.from_item(old)
+        return SignatureUse(started=True, request=request, state=SIGNATURE_IN_PROGRESS)
+
+    def finish_signature_use(
+        self, replay_key: str, *, status: int, body: str | None, headers: Mapping[str, str]
+    ) -> None:
+        """Keep the answer of a signature's one accepted request: a replay of it gets the same answer."""
+        values: dict[str, Any] = {":done": SIGNATURE_DONE, ":status": status, ":headers": json.dumps(dict(headers))}
+        sets = ["#state = :done", "#status = :status", "headers = :headers"]
+        if body is not None:
+            values[":body"] = body
+            sets.append("body = :body")
+        self._client.update_item(
+            TableName=self._table,
+            Key=to_item({"pk": signature_pk(replay_key), "sk": SIGNATURE_SK}),
+            UpdateExpression="SET " + ", ".join(sets),
+            ExpressionAttributeNames={"#state": "state", "#status": "status"},
+            ExpressionAttributeValues=to_item(values),
+        )
+
+    def forget_signature_use(self, replay_key: str) -> None:
+        """The signed request was refused or failed: forget it, so a rejected request leaves nothing and a retry of
+        the same signed request (after a 503) is accepted."""
+        try:
+            self._client.delete_item(
+                TableName=self._table,
+                Key=to_item({"pk": signature_pk(replay_key), "sk": SIGNATURE_SK}),
+                ConditionExpression="#state = :in_progress",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues=to_item({":in_progress": SIGNATURE_IN_PROGRESS}),
+            )
+        except ClientError as exc:
+            if not _is_condition_failure(exc):
+                raise
 
     def delete_interview(self, interview_id: str) -> int:
         """Delete every item of the interview's partition (interview, follow-ups, timeline). Returns the count."""

@@ -3,14 +3,25 @@ attribute values. `followup.adapters.dynamodb` holds the operations.
 
 One partition per interview (`pk = IV#<id>`) holds the interview item (`sk = #INTERVIEW`), one item per follow-up
 (`FU#<follow-up id>`) and the timeline (`TL#…`); a sent message is indexed under `MSG#<SES MessageId>`.
+
+Beside them, with their own key prefixes (hardening round two):
+- `NK#<sha256 of the natural key>` — one interview per candidate + company + position + end instant: the API's
+  claim (`pending`, with the interview id it chose) that the planner turns `stored` in its transaction;
+- `INTAKE#<interview id>` — what the API accepted before the planner stored it: the document, the plan's
+  follow-up ids, actions that arrived in that gap (outcome, decision date) and, after a DELETE, the tombstone;
+- `SIG#<sha256 of t.v1>` — a webhook signature seen once, and the answer it got;
+- `IV#<id>` / `USED#<follow-up>#<action>` — a one-click link's action done, and the page it answered with.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -21,6 +32,10 @@ from followup.domain.models import PlannedFollowUp
 INTERVIEW_SK = "#INTERVIEW"
 FOLLOW_UP_PREFIX = "FU#"
 TIMELINE_PREFIX = "TL#"
+NATURAL_KEY_SK = "#KEY"
+INTAKE_SK = "#INTAKE"
+SIGNATURE_SK = "#SIGNATURE"
+LINK_USE_PREFIX = "USED#"
 
 # Scheduler fires within about a minute of the due time; anything earlier than this is not that schedule's delivery.
 EARLY_TOLERANCE = timedelta(minutes=5)
@@ -35,6 +50,52 @@ def interview_pk(interview_id: str) -> str:
 
 def message_pk(ses_message_id: str) -> str:
     return f"MSG#{ses_message_id}"
+
+
+def natural_key_pk(natural_key: str) -> str:
+    return f"NK#{natural_key}"
+
+
+def intake_pk(interview_id: str) -> str:
+    return f"INTAKE#{interview_id}"
+
+
+def signature_pk(replay_key: str) -> str:
+    return f"SIG#{replay_key}"
+
+
+def _folded(text: Any) -> str:
+    """Case, compatibility forms and runs of white space do not make another company or position."""
+    return " ".join(unicodedata.normalize("NFKC", str(text or "")).casefold().split())
+
+
+def natural_key(document: Mapping[str, Any]) -> str:
+    """What makes two submissions the same interview: the candidate's email, the company's name and the position's
+    title (case-folded), and the end of the interview as a UTC instant — hashed, so the key holds no personal data."""
+    parts = [
+        _folded(_section(document, "candidate").get("email")),
+        _folded(_section(document, "company").get("name")),
+        _folded(_section(document, "position").get("title")),
+        _utc_instant(_section(document, "interview").get("ended_at")),
+    ]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+
+
+def _utc_instant(value: Any) -> str:
+    """`2026-11-24T15:00:00-05:00` and `2026-11-24T20:00:00Z` are the same end."""
+    text = str(value or "")
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text  # a validated document always has an aware instant; never fail on one that has not
+    if parsed.tzinfo is None:
+        return text
+    return parsed.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _section(document: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    section = document.get(name)
+    return section if isinstance(section, Mapping) else {}
 
 
 def find_by_message_id_key(ses_message_id: str) -> dict[str, Any]:
@@ -137,3 +198,120 @@ class ClaimResult:
     @property
     def claimed(self) -> bool:
         return self.record is not None
+
+
+class ClaimState(StrEnum):
+    PENDING = "pending"  # the API accepted it; the planner has not stored it yet
+    STORED = "stored"  # the planner stored it
+    DELETED = "deleted"  # deleted (intake only: the tombstone)
+
+
+@dataclass(frozen=True)
+class KeyClaim:
+    """The natural key's owner: the interview id that holds it, and whether this call is the one that claimed it."""
+
+    interview_id: str
+    submitted_at: str
+    state: str
+    claimed: bool
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any], *, claimed: bool = False) -> KeyClaim:
+        values = from_item(item)
+        return cls(
+            interview_id=str(values["interview_id"]),
+            submitted_at=str(values.get("submitted_at", "")),
+            state=str(values.get("state", ClaimState.PENDING)),
+            claimed=claimed,
+        )
+
+
+@dataclass(frozen=True)
+class Intake:
+    """An accepted interview as the API knows it before (and after) the planner stores it."""
+
+    interview_id: str
+    state: str
+    version: int
+    natural_key: str | None = None
+    submitted_at: str | None = None
+    document: dict[str, Any] | None = None
+    plan: dict[str, str] = field(default_factory=dict)  # follow-up id → kind
+    outcome: str | None = None
+    outcome_note: str | None = None
+    outcome_at: str | None = None
+    decision_expected_by: str | None = None
+    decision_changed_at: str | None = None
+    deleted_follow_up_ids: list[str] = field(default_factory=list)
+
+    @property
+    def deleted(self) -> bool:
+        return self.state == ClaimState.DELETED
+
+    @property
+    def pending(self) -> bool:
+        return self.state == ClaimState.PENDING
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> Intake:
+        values = from_item(item)
+        document = values.get("document")
+        return cls(
+            interview_id=str(values["interview_id"]),
+            state=str(values.get("state", ClaimState.PENDING)),
+            version=int(values.get("version", 0)),
+            natural_key=values.get("natural_key"),
+            submitted_at=values.get("submitted_at"),
+            document=json.loads(document) if document else None,
+            plan={str(k): str(v) for k, v in json.loads(values.get("plan") or "{}").items()},
+            outcome=values.get("outcome"),
+            outcome_note=values.get("outcome_note"),
+            outcome_at=values.get("outcome_at"),
+            decision_expected_by=values.get("decision_expected_by"),
+            decision_changed_at=values.get("decision_changed_at"),
+            deleted_follow_up_ids=[str(v) for v in values.get("deleted_follow_up_ids") or []],
+        )
+
+
+class StoreOutcome(StrEnum):
+    """What the planner's transaction did."""
+
+    STORED = "stored"
+    ALREADY_STORED = "already_stored"  # a redelivered event: nothing written twice
+    KEY_TAKEN = "key_taken"  # another interview holds the natural key: this one is a duplicate, refused
+    INTAKE_CHANGED = "intake_changed"  # an action arrived while the planner worked: read it and try again
+    DELETED = "deleted"  # a tombstone: the interview was deleted before it was stored
+
+
+@dataclass(frozen=True)
+class SignatureUse:
+    """A webhook signature's record: the request it authenticated and, once answered, the answer (status, body)."""
+
+    started: bool  # True when this call recorded the first use
+    request: str
+    state: str
+    status: int | None = None
+    body: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> SignatureUse:
+        values = from_item(item)
+        status = values.get("status")
+        return cls(
+            started=False,
+            request=str(values.get("request", "")),
+            state=str(values.get("state", "")),
+            status=None if status is None else int(status),
+            body=values.get("body"),
+            headers={str(k): str(v) for k, v in json.loads(values.get("headers") or "{}").items()},
+        )
+
+
+@dataclass(frozen=True)
+class LinkUse:
+    """A one-click link's action, done: when, and the page it answered with (a repeat gets the same page)."""
+
+    at: str
+    title: str
+    body_html: str

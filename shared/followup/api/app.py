@@ -8,7 +8,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -27,13 +28,27 @@ app.include_router(form.router)
 
 
 def handle_request(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Entry point of ApiFunction: guards, then the resolver."""
+    """Entry point of ApiFunction: guards, then (a signature accepted once: `api.replay`) the resolver. Whatever
+    happens, the answer is in the contract's shape: an unexpected error is logged and answered 500
+    `internal_error`, never a traceback."""
+    from followup.api.replay import once_per_signature
+
     try:
-        guard_request(event)
-    except ApiError as exc:
-        logger.info("request rejected", extra={"status": exc.status, "code": exc.code})
-        return lambda_error_response(exc)
-    return app.resolve(event, context)
+        try:
+            credentials = guard_request(event)
+        except ApiError as exc:
+            logger.info("request rejected", extra={"status": exc.status, "code": exc.code})
+            return lambda_error_response(exc)
+        try:
+            return once_per_signature(event, credentials, lambda: app.resolve(event, context))
+        except (ClientError, BotoCoreError) as exc:  # the signature record itself could not be read or written
+            logger.exception("dependency failure", extra={"error": type(exc).__name__})
+            return lambda_error_response(
+                ApiError(503, "unavailable", "a dependency is unavailable; retry shortly"), {"Retry-After": "5"}
+            )
+    except Exception:
+        logger.exception("unhandled error")
+        return lambda_error_response(ApiError(500, "internal_error", "something went wrong on our side"))
 
 
 # -- error mapping: one registry, by exception type -------------------------------------------------------------
@@ -66,6 +81,23 @@ def _invalid_fields(exc: RequestValidationError) -> Response[str]:
             message = _clean_message(str(error.get("msg", "is invalid")))
         fields.append(ErrorField(field=_field_path(loc), message=message))
     return json_response(422, error_body("invalid_fields", "some fields are invalid", fields))
+
+
+@app.exception_handler(RequestUnsupportedContentType)  # type: ignore[untyped-decorator]
+def _unsupported_media_type(_: RequestUnsupportedContentType) -> Response[str]:
+    # Powertools' own refusal (its body parser), answered in the contract's shape like the guard's.
+    return json_response(415, error_body("unsupported_media_type", "Content-Type must be application/json"))
+
+
+# Powertools' HTTP errors (BadRequestError, NotFoundError, ...) in the contract's shape.
+_SERVICE_ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict"}
+
+
+@app.exception_handler(ServiceError)  # type: ignore[untyped-decorator]
+def _service_error(exc: ServiceError) -> Response[str]:
+    status = int(exc.status_code)
+    code = _SERVICE_ERROR_CODES.get(status, "internal_error" if status >= 500 else "bad_request")
+    return json_response(status, error_body(code, str(exc.msg) or code.replace("_", " ")))
 
 
 @app.exception_handler(ApiError)  # type: ignore[untyped-decorator]

@@ -7,11 +7,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 SIGNATURE_HEADER = "x-followup-signature"
 SIGNATURE_TOLERANCE_SECONDS = 300
+MAX_SIGNATURE_HEADER_LENGTH = 2048
+
+# ASCII only: `str.isdigit` also accepts "²" and "١٢٣", which `int()` then refuses or reads differently.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_HEX_DIGEST = re.compile(r"[0-9a-fA-F]{1,128}")
 
 
 class AuthenticationError(Exception):
@@ -27,18 +34,33 @@ def sign(secret: str, body: bytes, timestamp: int) -> str:
 def _parse_signature(value: str) -> tuple[int, list[str]]:
     timestamp: int | None = None
     digests: list[str] = []
+    if len(value) > MAX_SIGNATURE_HEADER_LENGTH:
+        raise AuthenticationError("X-Followup-Signature header is too long")
     for part in value.split(","):
         key, _, item = part.strip().partition("=")
-        if key == "t" and item.isdigit() and len(item) <= 12:
+        if key == "t" and _TIMESTAMP.fullmatch(item):
             timestamp = int(item)
-        elif key == "v1" and item:
+        elif key == "v1" and _HEX_DIGEST.fullmatch(item):
             digests.append(item.lower())
     if timestamp is None or not digests:
         raise AuthenticationError("malformed X-Followup-Signature header; expected t=<unix seconds>,v1=<hex>")
     return timestamp, digests
 
 
-def verify_signature(header: str, body: bytes, secret: str, *, now: datetime) -> None:
+@dataclass(frozen=True)
+class VerifiedSignature:
+    """A signature that verified: its timestamp and the digest that matched (what a replay would present again)."""
+
+    timestamp: int
+    digest: str
+
+    @property
+    def replay_key(self) -> str:
+        """Identifies this signature whatever else the header carried (extra v1 values, spaces, hex case)."""
+        return hashlib.sha256(f"{self.timestamp}.{self.digest}".encode()).hexdigest()
+
+
+def verify_signature(header: str, body: bytes, secret: str, *, now: datetime) -> VerifiedSignature:
     timestamp, digests = _parse_signature(header)
     if abs(now.timestamp() - timestamp) > SIGNATURE_TOLERANCE_SECONDS:
         raise AuthenticationError("signature timestamp is outside the 300 second window")
@@ -49,18 +71,30 @@ def verify_signature(header: str, body: bytes, secret: str, *, now: datetime) ->
         matched |= hmac.compare_digest(expected, digest)
     if not matched:
         raise AuthenticationError("signature does not match")
+    return VerifiedSignature(timestamp=timestamp, digest=expected)
 
 
 def verify_bearer(header: str, api_key: str) -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise AuthenticationError("Authorization must be 'Bearer <api key>'")
-    if not hmac.compare_digest(token.strip().encode(), api_key.encode()):
+    # surrogatepass: a lone surrogate in a decoded header is a wrong key, not a crash.
+    if not hmac.compare_digest(token.strip().encode("utf-8", "surrogatepass"), api_key.encode()):
         raise AuthenticationError("invalid API key")
 
 
-def authenticate(headers: Mapping[str, str], body: bytes, *, api_key: str, webhook_secret: str, now: datetime) -> str:
-    """Accept either credential; returns which one ("api_key" or "signature"). Headers are lower-cased (HTTP API v2)."""
+@dataclass(frozen=True)
+class Credentials:
+    """What a request proved: which credential it used, and its signature when it was signed."""
+
+    kind: str  # "api_key" or "signature"
+    signature: VerifiedSignature | None = None
+
+
+def authenticate_request(
+    headers: Mapping[str, str], body: bytes, *, api_key: str, webhook_secret: str, now: datetime
+) -> Credentials:
+    """Accept either credential. Headers are lower-cased (HTTP API v2)."""
     authorization = headers.get("authorization")
     signature = headers.get(SIGNATURE_HEADER)
     if not authorization and not signature:
@@ -68,6 +102,10 @@ def authenticate(headers: Mapping[str, str], body: bytes, *, api_key: str, webho
     # Every credential presented must be valid: a forged signature beside a good key is still a forgery.
     if authorization:
         verify_bearer(authorization, api_key)
-    if signature:
-        verify_signature(signature, body, webhook_secret, now=now)
-    return "api_key" if authorization else "signature"
+    verified = verify_signature(signature, body, webhook_secret, now=now) if signature else None
+    return Credentials(kind="api_key" if authorization else "signature", signature=verified)
+
+
+def authenticate(headers: Mapping[str, str], body: bytes, *, api_key: str, webhook_secret: str, now: datetime) -> str:
+    """Accept either credential; returns which one ("api_key" or "signature"). Headers are lower-cased (HTTP API v2)."""
+    return authenticate_request(headers, body, api_key=api_key, webhook_secret=webhook_secret, now=now).kind

@@ -36,11 +36,11 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
-def lambda_error_response(exc: ApiError) -> dict[str, Any]:
+def lambda_error_response(exc: ApiError, headers: dict[str, str] | None = None) -> dict[str, Any]:
     """The raw Lambda proxy response for an error raised before the resolver runs."""
     return {
         "statusCode": exc.status,
-        "headers": {"Content-Type": "application/json"},
+        "headers": {"Content-Type": "application/json", **(headers or {})},
         "body": json.dumps(error_body(exc.code, exc.message, exc.fields), separators=(",", ":")),
         "isBase64Encoded": False,
     }

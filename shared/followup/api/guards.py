@@ -1,5 +1,9 @@
 """Checks that run before the resolver: size → authentication → content type → JSON syntax, so an
-unauthenticated caller learns nothing about the schema and a rejected request never reaches code that writes."""
+unauthenticated caller learns nothing about the schema and a rejected request never reaches code that writes.
+
+Media types compare case-insensitively (`Application/JSON; Charset=UTF-8` is JSON): the guard rewrites the
+`content-type` header to its canonical lower-case form, so Powertools' own body parsing agrees with it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import binascii
 import json
 from typing import Any
 
-from followup.api.auth import AuthenticationError, authenticate
+from followup.api.auth import AuthenticationError, Credentials, authenticate_request
 from followup.api.errors import ApiError
 from followup.api.schemas import ErrorField
 from followup.api.services import services
@@ -17,35 +21,90 @@ from followup.core import clock
 MAX_BODY_BYTES = 256 * 1024
 MAX_JSON_DEPTH = 32
 JSON_ROUTES = ("/interviews", "/preview")
+JSON_MEDIA_TYPE = "application/json"
+# JSON is UTF-8 (RFC 8259); a charset parameter, when given, must say so.
+JSON_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii"})
 
 
 def raw_body(event: dict[str, Any]) -> bytes:
     body = event.get("body") or ""
+    if not isinstance(body, str):
+        raise ApiError(400, "malformed_body", "body is not text")
     if event.get("isBase64Encoded"):
         try:
             return base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise ApiError(400, "malformed_body", "body is not valid base64") from exc
-    return body.encode("utf-8")
+    # surrogatepass: a lone surrogate becomes bytes that are not UTF-8, refused below as malformed JSON.
+    return body.encode("utf-8", "surrogatepass")
 
 
 def _needs_credentials(method: str, path: str) -> bool:
     return any(path == route or path.startswith(route + "/") for route in JSON_ROUTES)
 
 
-def guard_request(event: dict[str, Any]) -> None:
-    """Reject oversized, wrongly typed, malformed or unauthenticated requests before any route runs."""
-    method = str(event.get("requestContext", {}).get("http", {}).get("method", "GET")).upper()
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def request_headers(event: dict[str, Any]) -> dict[str, str]:
+    """The request's headers with lower-case names (HTTP API v2 already lower-cases them; tests may not)."""
+    return {str(k).lower(): str(v) for k, v in _mapping(event.get("headers")).items()}
+
+
+def parse_media_type(value: str) -> tuple[str, dict[str, str]]:
+    """`Application/JSON; Charset="UTF-8"` → (`application/json`, {"charset": "UTF-8"}): type and parameter names
+    lower-cased (RFC 9110: case-insensitive), parameter values kept (a multipart boundary is case-sensitive)."""
+    media_type, *parts = value.split(";")
+    parameters: dict[str, str] = {}
+    for part in parts:
+        name, _, raw = part.partition("=")
+        if name.strip():
+            parameters[name.strip().lower()] = raw.strip().strip('"')
+    return media_type.strip().lower(), parameters
+
+
+def normalise_content_type(event: dict[str, Any]) -> None:
+    """Rewrite the event's Content-Type with a lower-case media type, so every consumer reads the same value."""
+    headers = event.get("headers")
+    if not isinstance(headers, dict):
+        return
+    names = [name for name in headers if isinstance(name, str) and name.lower() == "content-type"]
+    if not names:
+        return
+    media_type, parameters = parse_media_type(str(headers[names[-1]]))
+    for name in names:
+        del headers[name]
+    headers["content-type"] = "; ".join([media_type, *(f"{key}={value}" for key, value in parameters.items())])
+
+
+def _check_json_media_type(headers: dict[str, str]) -> None:
+    media_type, parameters = parse_media_type(headers.get("content-type", ""))
+    if media_type != JSON_MEDIA_TYPE:
+        raise ApiError(415, "unsupported_media_type", "Content-Type must be application/json")
+    charset = parameters.get("charset")
+    if charset is not None and charset.lower() not in JSON_CHARSETS:
+        raise ApiError(415, "unsupported_media_type", "JSON bodies must be UTF-8 (charset=utf-8)")
+
+
+def guard_request(event: dict[str, Any]) -> Credentials | None:
+    """Reject oversized, wrongly typed, malformed or unauthenticated requests before any route runs.
+
+    Returns the credentials a JSON route's request proved (None for the form and link routes, which carry their
+    own keys)."""
+    http = _mapping(_mapping(event.get("requestContext")).get("http"))
+    method = str(http.get("method", "GET")).upper()
     path = str(event.get("rawPath") or "/")
-    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    headers = request_headers(event)
     body = raw_body(event)
     if len(body) > MAX_BODY_BYTES:
         raise ApiError(413, "payload_too_large", f"body exceeds {MAX_BODY_BYTES} bytes")
+    normalise_content_type(event)
     if not _needs_credentials(method, path):
-        return
+        return None
     deps = services()
     try:
-        authenticate(
+        credentials = authenticate_request(
             headers,
             body,
             api_key=deps.secrets.get(deps.settings.api_key_parameter),
@@ -55,9 +114,7 @@ def guard_request(event: dict[str, Any]) -> None:
     except AuthenticationError as exc:
         raise ApiError(401, "unauthorized", str(exc)) from None
     if method in {"POST", "PATCH", "PUT"} and body:
-        content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        if content_type != "application/json":
-            raise ApiError(415, "unsupported_media_type", "Content-Type must be application/json")
+        _check_json_media_type(headers)
     if method in {"POST", "PATCH", "PUT"} and _expects_json_body(method, path):
         if not body.strip():
             raise ApiError(400, "malformed_body", "request body is empty; send a JSON object")
@@ -71,6 +128,7 @@ def guard_request(event: dict[str, Any]) -> None:
             raise ApiError(
                 422, "invalid_fields", "body must be a JSON object", [ErrorField(field="", message="must be an object")]
             )
+    return credentials
 
 
 def json_depth(body: bytes) -> int:

@@ -23,13 +23,16 @@ from followup.domain.models import InterviewRequest
 from followup.workflow.submission import submit_interview
 
 if TYPE_CHECKING:
+    from followup.adapters.dynamodb import FollowUpTable
     from followup.adapters.events import EventPublisher
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 IN_PROGRESS_WAIT_SECONDS = 8.0
 
 
-def build_idempotent_submit(idempotency_table_name: str, publisher: EventPublisher) -> Callable[..., dict[str, Any]]:
+def build_idempotent_submit(
+    idempotency_table_name: str, publisher: EventPublisher, table: FollowUpTable | None = None
+) -> Callable[..., dict[str, Any]]:
     """`submit_once(key=, fingerprint=, document=, context=)`: the submission, at most once per key."""
     store = DynamoDBPersistenceLayer(table_name=idempotency_table_name, boto3_client=aws.client("dynamodb"))
     config = IdempotencyConfig(
@@ -42,7 +45,7 @@ def build_idempotent_submit(idempotency_table_name: str, publisher: EventPublish
     @idempotent_function(data_keyword_argument="submission", persistence_store=store, config=config)  # type: ignore[untyped-decorator]
     def submit(submission: dict[str, Any]) -> dict[str, Any]:
         request = InterviewRequest.model_validate(submission["document"])
-        return submit_interview(request, publisher).body()
+        return submit_interview(request, publisher, table).body()
 
     def submit_once(*, key: str, fingerprint: str, document: dict[str, Any], context: Any) -> dict[str, Any]:
         if context is not None:

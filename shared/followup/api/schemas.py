@@ -34,6 +34,11 @@ class SubmissionResponse(BaseModel):
     status: str
     follow_ups: list[FollowUpSummary]
     warnings: list[str] = Field(default_factory=list)
+    duplicate: bool = Field(
+        default=False,
+        description="true when this interview (same candidate, company, position and interview.ended_at) was "
+        "submitted before: interview_id and follow_ups are the existing interview's",
+    )
 
 
 class FollowUpState(FollowUpSummary):

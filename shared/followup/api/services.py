@@ -36,7 +36,7 @@ class ApiServices:
     def submit_once(self) -> Callable[..., dict[str, Any]]:
         from followup.api.idempotency import build_idempotent_submit
 
-        return build_idempotent_submit(self.settings.idempotency_table_name, self.publisher)
+        return build_idempotent_submit(self.settings.idempotency_table_name, self.publisher, self.table)
 
 
 @cache

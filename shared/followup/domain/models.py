@@ -69,13 +69,25 @@ def _iso_country(value: str) -> str:
 
 
 def _email(value: str) -> str:
+    """A deliverable address as SES takes it: an internationalised domain becomes punycode (`grace@bücher.example`
+    → `grace@xn--bcher-kva.example`, stored and sent that way); a non-ASCII mailbox name is refused, because SES
+    cannot send to it (no SMTPUTF8)."""
     # email-validator is imported on first use, not at cold start.
     from email_validator import EmailNotValidError, validate_email
 
+    local_part = value.rpartition("@")[0]
+    if local_part and not local_part.isascii():
+        raise ValueError(
+            "the part before the @ must use only ASCII letters, digits and symbols: "
+            "Amazon SES cannot send to an internationalised mailbox name"
+        )
     try:
-        return str(validate_email(value, check_deliverability=False).normalized)
+        result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValueError(f"value is not a valid email address: {exc}") from None
+    if result.ascii_email is None:  # a non-ASCII mailbox the check above did not see (e.g. no @ at all)
+        raise ValueError("the address must be expressible in ASCII: Amazon SES cannot send to it as written")
+    return str(result.ascii_email)
 
 
 def _plausible_day(value: date) -> date:

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from followup.adapters.dynamodb import FollowUpTable
-from followup.adapters.records import TimelineEntry
+from followup.adapters.records import StoreOutcome, TimelineEntry, natural_key
 from followup.adapters.scheduler import FollowUpScheduler, schedule_name
+from followup.core import clock
 from followup.domain.events import (
     EXPIRE_REVIEW,
     DecisionDateChanged,
@@ -21,6 +22,7 @@ from followup.domain.events import (
 )
 from followup.domain.kinds import FollowUpKind
 from followup.domain.models import FollowUpStatus, InterviewRequest, PlannedFollowUp
+from followup.workflow.lifecycle import EarlyActions, apply_early_actions
 
 logger = Logger(child=True)
 
@@ -84,20 +86,22 @@ class Planner:
         """Persist a submitted interview with its plan, then create one schedule per follow-up.
 
         Idempotent: a redelivered event finds the interview stored (the transaction's condition fails, nothing is
-        written) and re-creates only the schedules still missing for follow-ups still scheduled.
+        written) and re-creates only the schedules still missing for follow-ups still scheduled, at their stored
+        times. One interview per natural key: a second interview for the same key is refused. Actions that reached
+        the interview's intake first (the 202 gap) are applied (`apply_early_actions`); a tombstone stores nothing.
         """
         interview_id = event.interview_id
         submitted_at = event.submitted_at
         request = InterviewRequest.model_validate(event.interview)
-        follow_ups = event.follow_ups
         skipped = event.skipped
-        expires_at = retention_deadline(follow_ups, submitted_at, self._retention_days)
-        timeline = [TimelineEntry(at=submitted_at, event="submitted", detail=f"{len(follow_ups)} follow-ups planned")]
+        timeline = [
+            TimelineEntry(at=submitted_at, event="submitted", detail=f"{len(event.follow_ups)} follow-ups planned")
+        ]
         timeline += [
             TimelineEntry(at=submitted_at, event="skipped", detail=f"{step.kind}: {step.reason}") for step in skipped
         ]
-        blocked = self._suppressed({item.to.lower() for item in follow_ups})
-        held = {item.id: FollowUpStatus.SUPPRESSED for item in follow_ups if item.to.lower() in blocked}
+        blocked = self._suppressed({item.to.lower() for item in event.follow_ups})
+        held = {item.id: FollowUpStatus.SUPPRESSED for item in event.follow_ups if item.to.lower() in blocked}
         timeline += [
             TimelineEntry(
                 at=submitted_at,
@@ -107,31 +111,58 @@ class Planner:
             )
             for follow_up_id in held
         ]
-        stored = self._table.store_planned_interview(
-            interview_id=interview_id,
-            submitted_at=submitted_at,
-            document=event.interview,
-            follow_ups=follow_ups,
-            timeline=timeline,
-            expires_at=expires_at,
-            status_overrides=held,
-        )
-        to_schedule = [item for item in follow_ups if item.id not in held]
-        if not stored:
+        outcome, early = self._store(event, timeline, held)
+        if outcome is StoreOutcome.DELETED or outcome is StoreOutcome.KEY_TAKEN:
+            logger.info("interview not stored", extra={"interview_id": interview_id, "reason": str(outcome)})
+            return PlanningResult(interview_id=interview_id, stored=False, schedules_created=0)
+        overrides = held | early.statuses
+        to_schedule = [item for item in early.follow_ups if item.id not in overrides]
+        if outcome is StoreOutcome.ALREADY_STORED:
+            # Schedule what is still scheduled, at its stored time (a republished event may carry another plan).
             bundle = self._table.load_interview(interview_id)
-            still_scheduled = {
-                record.follow_up_id
+            to_schedule = [
+                record.planned()
                 for record in (bundle.follow_ups if bundle else [])
                 if record.status == FollowUpStatus.SCHEDULED
-            }
-            to_schedule = [item for item in to_schedule if item.id in still_scheduled]
+            ]
             logger.info("interview already stored; re-checking schedules", extra={"interview_id": interview_id})
         created = sum(self._schedule(interview_id, request, item) for item in to_schedule)
         logger.info(
             "interview planned",
-            extra={"interview_id": interview_id, "follow_ups": len(follow_ups), "schedules_created": created},
+            extra={"interview_id": interview_id, "follow_ups": len(early.follow_ups), "schedules_created": created},
         )
-        return PlanningResult(interview_id=interview_id, stored=stored, schedules_created=created)
+        return PlanningResult(
+            interview_id=interview_id, stored=outcome is StoreOutcome.STORED, schedules_created=created
+        )
+
+    def _store(
+        self, event: InterviewSubmitted, timeline: list[TimelineEntry], held: dict[str, FollowUpStatus]
+    ) -> tuple[StoreOutcome, EarlyActions]:
+        """The one transaction, redone while an action reaches the intake between our read and our write."""
+        key = natural_key(event.interview)
+        for _ in range(5):
+            intake = self._table.load_intake(event.interview_id)
+            early = apply_early_actions(intake, event.interview, event.follow_ups, event.submitted_at)
+            if intake is not None and intake.deleted:
+                return StoreOutcome.DELETED, early
+            outcome = self._table.store_interview(
+                interview_id=event.interview_id,
+                submitted_at=event.submitted_at,
+                document=early.document,
+                follow_ups=early.follow_ups,
+                timeline=timeline + early.timeline,
+                expires_at=retention_deadline(early.follow_ups, event.submitted_at, self._retention_days),
+                status_overrides=held | early.statuses,
+                reasons=early.reasons,
+                attributes=early.attributes,
+                natural_key=key,
+                intake=intake,
+                guard_intake=True,
+                now=clock.now(),
+            )
+            if outcome is not StoreOutcome.INTAKE_CHANGED:
+                return outcome, early
+        raise RuntimeError(f"the intake of {event.interview_id} kept changing; the event will be retried")
 
     def delete_schedules(self, interview_id: str, follow_up_ids: Iterable[str]) -> int:
         """Cancel: delete each follow-up's schedule (and its review hold) by name; gone already is fine."""

@@ -6,6 +6,11 @@ JSON API. Invalid input re-renders the form with each error beside its field and
 input is submitted like `POST /interviews` and answered with a 303 to a page listing the plan. A "Preview" button
 renders the messages without scheduling anything. The form key (an SSM SecureString) guards every page.
 
+Each rendered form carries a one-time token (hidden field `form_token`): its submission goes through the same
+idempotency store as `Idempotency-Key`, so a form posted twice (a double click, the browser's resubmit, Back and
+submit again, even edited) lands on the plan of its first submission; a form filled in again by hand gets a new token
+and meets the natural key instead (one interview per candidate + company + position + end).
+
 Why one module of this length: the form's fields, their mapping to the interview document and the error
 placement change together; splitting them would scatter one form across three files.
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import hmac
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +44,7 @@ from followup.domain.models import InterviewRequest
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 
 INTERVIEWER_SLOTS = 6
+FORM_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 HTML = "text/html; charset=utf-8"
 _INTERVIEW_ID = re.compile(r"^[0-9a-f]{22}$")
 _INTERVIEWER_FIELDS = (
@@ -378,6 +385,10 @@ def validate_form(state: FormState) -> InterviewRequest | None:
                 message = "add at least one interviewer with a name and an email"
             state.add_error(error_field(loc, slots), message)
         return None
+    from followup.api.limits import far_future_problems
+
+    for problem in far_future_problems(request, clock.now()):
+        state.add_error(problem.field, problem.message)
     if state.errors:
         return None
     return request
@@ -411,7 +422,13 @@ def _note_input_warnings(state: FormState, request: InterviewRequest) -> None:
         state.add_note(name, message)
 
 
-def _form_page(state: FormState, key: str, status: int = 200, preview: dict[str, Any] | None = None) -> Response[str]:
+def new_form_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def _form_page(
+    state: FormState, key: str, status: int = 200, preview: dict[str, Any] | None = None, token: str | None = None
+) -> Response[str]:
     return render_page(
         "form.html.j2",
         status,
@@ -419,6 +436,7 @@ def _form_page(state: FormState, key: str, status: int = 200, preview: dict[str,
         errors=state.errors,
         notes=state.notes,
         key=key,
+        form_token=token or new_form_token(),
         slots=range(INTERVIEWER_SLOTS),
         zones=timezone_names(),
         preview=preview,
@@ -462,22 +480,27 @@ def show_form():  # type: ignore[no-untyped-def]
 
 @router.post("/form", include_in_schema=False)
 def submit_form():  # type: ignore[no-untyped-def]
-    from followup.workflow.submission import submit_interview
-
     values = dict(parse_qsl(router.current_event.decoded_body or "", keep_blank_values=True))
     key = values.pop("key", "")
     if not key_is_valid(key):
         return _forbidden()
     action = values.pop("action", "submit")
+    token = values.pop("form_token", "")
+    token = token if FORM_TOKEN.match(token) else new_form_token()  # a page from before tokens: a fresh one
     state = FormState(values=values)
     request = validate_form(state)
     if request is None:
-        return _form_page(state, key, status=422)
+        return _form_page(state, key, status=422, token=token)
     if action == "preview":
         _note_input_warnings(state, request)
-        return _form_page(state, key, preview=_preview_context(request))
-    result = submit_interview(request, services().publisher)
-    location = f"/form/done/{result.interview_id}?key={quote(key, safe='')}"
+        return _form_page(state, key, preview=_preview_context(request), token=token)
+    deps = services()
+    # The token's first submission is the answer to every later one (the fingerprint is the token's, not the body's);
+    # an Idempotency-Key header cannot hold a space, so `form <token>` never meets a client's own key.
+    answer = deps.submit_once(
+        key=f"form {token}", fingerprint="form-token", document=request.to_document(), context=router.lambda_context
+    )
+    location = f"/form/done/{answer['interview_id']}?key={quote(key, safe='')}"
     return Response(
         status_code=303,
         content_type=HTML,

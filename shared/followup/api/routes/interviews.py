@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from followup.adapters.records import InterviewBundle
+from followup.adapters.records import Intake, InterviewBundle
 from followup.api.errors import ERROR_RESPONSES, ApiError, json_response
 from followup.api.schemas import (
     InterviewView,
@@ -45,12 +45,14 @@ def _fingerprint(document: dict[str, Any]) -> str:
     },
 )
 def create_interview(interview: Annotated[InterviewRequest, Body()]):  # type: ignore[no-untyped-def]
+    from followup.api.limits import check_timing
     from followup.workflow.submission import submit_interview
 
+    check_timing(interview, clock.now())
     deps = services()
     key = router.current_event.headers.get("idempotency-key")
     if key is None:
-        return json_response(202, submit_interview(interview, deps.publisher).body())
+        return json_response(202, submit_interview(interview, deps.publisher, deps.table).body())
     if not IDEMPOTENCY_KEY_PATTERN.match(key):
         raise ApiError(400, "bad_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters")
     document = interview.to_document()
@@ -79,13 +81,24 @@ def get_interview(id: str):  # type: ignore[no-untyped-def]
     return json_response(200, interview_view(bundle))
 
 
-def _load(interview_id: str) -> InterviewBundle:
+def _not_found() -> ApiError:
+    return ApiError(404, "not_found", "no interview with this id")
+
+
+def _current(interview_id: str) -> InterviewBundle | Intake:
+    """The stored interview, or its intake while the planner has not stored it yet (the 202 gap)."""
+    from followup.workflow.lifecycle import current
+
     if not INTERVIEW_ID_PATTERN.match(interview_id):
-        raise ApiError(404, "not_found", "no interview with this id")
-    bundle = services().table.load_interview(interview_id)
-    if bundle is None:
-        raise ApiError(404, "not_found", "no interview with this id")
-    return bundle
+        raise _not_found()
+    found = current(services().table, interview_id)
+    if found is None:
+        raise _not_found()
+    return found
+
+
+# An action racing the planner's store is redone on what it finds then; this bounds the rounds.
+ACTION_ROUNDS = 5
 
 
 @router.post(
@@ -97,11 +110,17 @@ def _load(interview_id: str) -> InterviewBundle:
     },
 )
 def post_outcome(id: str, outcome: Annotated[OutcomeRequest, Body()]):  # type: ignore[no-untyped-def]
-    from followup.workflow.lifecycle import record_outcome
+    from followup.workflow.lifecycle import record_early_outcome, record_outcome
 
     deps = services()
-    bundle = _load(id)
-    return json_response(200, record_outcome(deps.table, deps.publisher, bundle, outcome, clock.now()))
+    for _ in range(ACTION_ROUNDS):
+        found = _current(id)
+        if isinstance(found, InterviewBundle):
+            return json_response(200, record_outcome(deps.table, deps.publisher, found, outcome, clock.now()))
+        result = record_early_outcome(deps.table, found, outcome, clock.now())
+        if result is not None:
+            return json_response(200, result)
+    raise ApiError(409, "conflict", "the interview changed while the outcome was recorded; retry")
 
 
 @router.patch(
@@ -113,11 +132,17 @@ def post_outcome(id: str, outcome: Annotated[OutcomeRequest, Body()]):  # type: 
     },
 )
 def patch_interview(id: str, change: Annotated[DecisionDateChange, Body()]):  # type: ignore[no-untyped-def]
-    from followup.workflow.lifecycle import change_decision_date
+    from followup.workflow.lifecycle import change_decision_date, change_early_decision_date
 
     deps = services()
-    bundle = _load(id)
-    return json_response(200, change_decision_date(deps.table, deps.publisher, bundle, change, clock.now()))
+    for _ in range(ACTION_ROUNDS):
+        found = _current(id)
+        if isinstance(found, InterviewBundle):
+            return json_response(200, change_decision_date(deps.table, deps.publisher, found, change, clock.now()))
+        result = change_early_decision_date(deps.table, found, change, clock.now())
+        if result is not None:
+            return json_response(200, result)
+    raise ApiError(409, "conflict", "the interview changed while the decision date was recorded; retry")
 
 
 @router.delete(
@@ -126,10 +151,11 @@ def patch_interview(id: str, change: Annotated[DecisionDateChange, Body()]):  # 
     responses={204: {"description": "deleted"}, **ERROR_RESPONSES},
 )
 def delete_interview(id: str):  # type: ignore[no-untyped-def]
-    from followup.workflow.lifecycle import delete_interview as remove
+    from followup.workflow.lifecycle import delete_anywhere
 
     deps = services()
-    remove(deps.table, deps.publisher, _load(id))
+    if not INTERVIEW_ID_PATTERN.match(id) or not delete_anywhere(deps.table, deps.publisher, id, clock.now()):
+        raise _not_found()
     return Response(status_code=204, content_type="application/json", body="")
 
 
@@ -142,6 +168,9 @@ def delete_interview(id: str):  # type: ignore[no-untyped-def]
     },
 )
 def preview(interview: Annotated[InterviewRequest, Body()]):  # type: ignore[no-untyped-def]
+    from followup.api.limits import check_timing
     from followup.api.views import preview_interview
 
-    return json_response(200, preview_interview(interview, clock.now()))
+    now = clock.now()
+    check_timing(interview, now)
+    return json_response(200, preview_interview(interview, now))
