@@ -19,6 +19,9 @@ by `In-Reply-To`/`References` naming a message we sent:
 
 Nothing here raises for bad input: an event that cannot be understood is logged (without addresses or bodies)
 and dropped. Only infrastructure errors raise, so Lambda's retries (and then the DLQ) handle them.
+
+Why one module of this length: one class handles every SES event and reply shape; each branch is short and they
+share the lookup of the interview and the timeline writes.
 """
 
 from __future__ import annotations

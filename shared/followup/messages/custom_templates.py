@@ -14,6 +14,9 @@ Templates are rendered in Jinja2's `SandboxedEnvironment` with `StrictUndefined`
 syntax (file and line), unknown variables (`jinja2.meta.find_undeclared_variables` against
 `followup.messages.render.TEMPLATE_VARIABLES`), and the message linter on a sample interview (examples/interview.json,
 packaged with the layer). Every problem found is reported at once in one `TemplateLoadError`.
+
+Why one module of this length: loading, sandboxing and validating a template set are one contract (a set that
+loads is safe and valid); the sandbox limits sit beside the loader that applies them.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ only ever placed in a slot of that kind.
 Normalising is conservative: case, stray punctuation and note-taking lead-ins ("discussed …", "re: …") are fixed;
 anything that still cannot be used is refused with the reason and how to write it, and the message is written
 without it. Pure functions: no I/O beyond the packaged word list, read once.
+
+Why one module of this length: every rule that decides what grammatical kind a value is — word lists, case,
+labels, articles, topic and skill kinds — is applied in one pass and must agree with the linter, which imports it.
 """
 
 from __future__ import annotations
