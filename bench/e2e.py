@@ -213,8 +213,10 @@ def run_pipeline(payload: dict[str, Any], interviews: int) -> PipelineRun:
         timer.install(cloud.runtime)
         waited, waits = PACER_WAITS.seconds, PACER_WAITS.waits
         with captured_handler_output(sink):
-            for _ in range(interviews):
-                status, accepted = cloud.api("POST", "/interviews", payload)
+            for number in range(interviews):
+                # Distinct interviews (the same one submitted twice is one interview): a candidate each.
+                candidate = {**payload["candidate"], "email": f"candidate{number}@example.com"}
+                status, accepted = cloud.api("POST", "/interviews", {**payload, "candidate": candidate})
                 if status != 202:
                     raise RuntimeError(f"interview refused: {status} {accepted}")
             for schedule in cloud.pending_schedules():

@@ -68,9 +68,9 @@ def waits_not_slept() -> Iterator[None]:
     import time as real_time
 
     from followup.core import pacing
-    from followup.sender import handler as sender_handler
+    from followup.sender import services as sender_services
 
-    real = sender_handler.SendPacer
+    real = sender_services.SendPacer
 
     def monotonic() -> float:
         return real_time.monotonic() + PACER_WAITS.seconds
@@ -82,11 +82,11 @@ def waits_not_slept() -> Iterator[None]:
     def build(rate: float) -> pacing.SendPacer:
         return real(rate, monotonic=monotonic, sleep=sleep)
 
-    sender_handler.SendPacer = build  # type: ignore[assignment,misc]
+    sender_services.SendPacer = build  # type: ignore[assignment,misc]
     try:
         yield
     finally:
-        sender_handler.SendPacer = real  # type: ignore[misc]
+        sender_services.SendPacer = real  # type: ignore[misc]
 
 
 @contextlib.contextmanager

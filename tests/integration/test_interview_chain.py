@@ -317,3 +317,63 @@ def test_a_candidate_whose_domain_is_a_verified_identity_sends_from_their_own_ad
     (mail,) = [m for m in cloud.outbox.as_json() if m["tags"]["kind"] == "thank_you"]
     assert mail["from"] == "Ada Lovelace <ada@example.com>"
     assert mail["reply_to"] == ["Ada Lovelace <ada@example.com>"]
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "reason"),
+    [
+        ("MessageRejected", "Email address is not verified.", "a recipient is not a verified address"),
+        ("AccessDeniedException", "not authorized to perform ses:SendEmail", "not allowed to send from this address"),
+        ("MailFromDomainNotVerifiedException", "MAIL FROM domain not verified", "MAIL FROM domain"),
+    ],
+)
+def test_a_refused_message_is_failed_with_a_reason_a_person_can_act_on(
+    cloud: LocalCloud, code: str, message: str, reason: str
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from followup.core import aws
+
+    def refuse(**_: object) -> None:
+        raise ClientError({"Error": {"Code": code, "Message": message}}, "SendEmail")
+
+    aws.client("sesv2").meta.events.register("before-call.sesv2.SendEmail", refuse)
+    accepted = _submit(cloud, load_example("interview.json"))
+
+    cloud.advance(18 * 3600)
+
+    # Then the thank-you is failed (not "interrupted mid-send"), the timeline says why, and it is never retried
+    _status, view = cloud.api("GET", f"/interviews/{accepted['interview_id']}")
+    assert {f["id"]: f["status"] for f in view["follow_ups"]}["thank_you-0"] == "failed"
+    details = " ".join(entry["detail"] for entry in view["timeline"])
+    assert reason in details
+    assert code in details
+    assert "interrupted" not in details
+
+
+def test_paused_sending_fails_nothing_and_keeps_the_work(cloud: LocalCloud) -> None:
+    from botocore.exceptions import ClientError
+
+    from followup.core import aws
+
+    # Given the SES account is paused
+    def pause(**_: object) -> None:
+        raise ClientError({"Error": {"Code": "SendingPausedException", "Message": "paused"}}, "SendEmail")
+
+    aws.client("sesv2").meta.events.register("before-call.sesv2.SendEmail", pause)
+    accepted = _submit(cloud, load_example("interview.json"))
+
+    # When the thank-you comes due (Wed 09:00 New York, 17 h after submission)
+    cloud.advance(18 * 3600)
+
+    # Then nothing is failed or sent: the follow-up is still scheduled (its claim released) and the work is kept —
+    # on the queue, or in its DLQ once the retries run out (the local poller retries at once; on AWS each retry
+    # waits PAUSED_RETRY_SECONDS), where a redrive sends it when sending resumes
+    _status, view = cloud.api("GET", f"/interviews/{accepted['interview_id']}")
+    assert {f["id"]: f["status"] for f in view["follow_ups"]}["thank_you-0"] == "scheduled"
+    assert not [m for m in cloud.outbox.as_json() if m["tags"]["follow_up_id"] == "thank_you-0"]
+    kept = []
+    for queue in ("SendQueue", "SendDeadLetterQueue"):
+        url = cloud.provisioned.physical[queue]
+        kept += cloud.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+    assert any(json.loads(m["Body"])["follow_up_id"] == "thank_you-0" for m in kept)

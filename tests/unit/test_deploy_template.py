@@ -409,7 +409,7 @@ def test_custom_metric_alarms_match_what_the_code_emits() -> None:
         for alarm in _alarms().values()
         if not (isinstance(alarm["Namespace"], str) and alarm["Namespace"].startswith("AWS/"))
     }
-    assert {"SendsFailed", "InterruptedSends"} <= set(custom)
+    assert {"SendsFailed", "InterruptedSends", "SendingPaused"} <= set(custom)
     emitted = _metric_names_in_code()
     for metric, alarm in custom.items():
         assert alarm["Namespace"] == namespace, metric

@@ -26,7 +26,38 @@ class SendThrottled(RuntimeError):
 
 
 class SendRejected(RuntimeError):
-    """SES refused this message for good (unverified address, rejected content, account paused)."""
+    """SES refused this message for good: it is failed with the reason, never retried."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(f"{reason} ({code})")
+        self.code = code
+        self.reason = reason
+
+
+class SendingPaused(RuntimeError):
+    """SES will not send anything for now (account paused or suspended, configuration set missing): nothing is
+    failed, the work waits in the queue and an alarm tells a person."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(f"{reason} ({code})")
+        self.code = code
+        self.reason = reason
+
+
+# Refusals that concern this message only: it fails with the reason a person can act on.
+_PER_MESSAGE_REFUSALS = {
+    "MessageRejected": "SES rejected the message (in the SES sandbox: a recipient is not a verified address)",
+    "MailFromDomainNotVerifiedException": "the custom MAIL FROM domain of the sending identity is not verified",
+    "AccessDeniedException": "not allowed to send from this address (IAM policy or the identity's sending policy)",
+    "AccessDenied": "not allowed to send from this address (IAM policy or the identity's sending policy)",
+    "BadRequestException": "SES refused the request as invalid",
+}
+# Refusals that stop every send: the account or the configuration set, not the message.
+_ACCOUNT_REFUSALS = {
+    "AccountSuspendedException": "the SES account is suspended",
+    "SendingPausedException": "sending is paused for the SES account or the configuration set",
+    "NotFoundException": "the SES configuration set does not exist",
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +79,10 @@ class EmailSender:
         self._client = client
         self._configuration_set = configuration_set
         self._pacer = pacer
+
+    def pacing_wait(self) -> float:
+        """Seconds the next send would wait for its turn under the rate."""
+        return self._pacer.expected_wait() if self._pacer is not None else 0.0
 
     def send(self, email: OutgoingEmail) -> str:
         destination: DestinationTypeDef = {"ToAddresses": list(email.to)}
@@ -79,15 +114,10 @@ class EmailSender:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in _THROTTLING_CODES:
                 raise SendThrottled(code) from exc
-            if code in {
-                "MessageRejected",
-                "MailFromDomainNotVerifiedException",
-                "AccountSuspendedException",
-                "SendingPausedException",
-                "BadRequestException",
-                "NotFoundException",
-            }:
-                raise SendRejected(code) from exc
+            if code in _ACCOUNT_REFUSALS:
+                raise SendingPaused(code, _ACCOUNT_REFUSALS[code]) from exc
+            if code in _PER_MESSAGE_REFUSALS:
+                raise SendRejected(code, _PER_MESSAGE_REFUSALS[code]) from exc
             raise
         return str(response["MessageId"])
 

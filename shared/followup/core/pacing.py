@@ -35,6 +35,11 @@ class SendPacer:
                 now = self._next
             self._next = now + self.interval(recipients)
 
+    def expected_wait(self) -> float:
+        """Seconds before the next send may start (0 when it may start now)."""
+        with self._lock:
+            return max(0.0, self._next - self._monotonic())
+
     def interval(self, recipients: int) -> float:
         """Seconds between sends of `recipients` each: a whole number of messages per second, so that no
         one-second window (aligned or sliding) holds more than `rate` recipients."""

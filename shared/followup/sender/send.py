@@ -24,7 +24,14 @@ from aws_lambda_powertools import Logger
 
 from followup.adapters.dynamodb import FollowUpTable
 from followup.adapters.records import FollowUpRecord
-from followup.adapters.ses import EmailSender, OutgoingEmail, SenderIdentities, SendRejected, SendThrottled
+from followup.adapters.ses import (
+    EmailSender,
+    OutgoingEmail,
+    SenderIdentities,
+    SendingPaused,
+    SendRejected,
+    SendThrottled,
+)
 from followup.core import clock
 from followup.core.links import DEFAULT_LINK_LIFETIME, LinkAction, LinkClaim, link_url, make_token
 from followup.core.reply_address import reply_address
@@ -39,6 +46,8 @@ logger = Logger(child=True)
 
 # Longer than the function timeout, shorter than the queue's visibility timeout: an older claim is a dead process.
 CLAIM_LEASE = timedelta(seconds=150)
+# A claim, a render, SendEmail and the mark-sent transaction at their slowest (botocore's retries included).
+WORST_SEND_SECONDS = 8.0
 
 
 class SendOutcome(StrEnum):
@@ -217,6 +226,11 @@ class FollowUpSender:
         # Which of the given addresses (lower-cased) bounced or complained: checked once more right before SendEmail.
         self._suppressed = suppressed
 
+    def seconds_needed(self) -> float:
+        """How long the next record may take at worst: its turn under the SES rate plus a slow send and its writes
+        (the handler returns a record unprocessed rather than start one it cannot finish before the timeout)."""
+        return self._mailer.pacing_wait() + WORST_SEND_SECONDS
+
     def _reply_address(self, record: FollowUpRecord) -> str | None:
         if not self._inbound_domain or not FollowUpKind(record.kind).is_nudge:
             return None
@@ -314,9 +328,14 @@ class FollowUpSender:
             self._table.release_claim(record)
             logger.warning("SES throttled; record returns to the queue", extra=log)
             raise
+        except SendingPaused as exc:
+            # Not this message's fault: nothing is failed; the record waits in the queue and the alarm fires.
+            self._table.release_claim(record)
+            logger.error("SES sending is paused; record returns to the queue", extra={**log, "code": exc.code})
+            raise
         except SendRejected as exc:
-            logger.error("SES rejected the message", extra={**log, "code": str(exc)})
-            return self._fail_claimed(record, f"SES rejected the message: {exc}", now)
+            logger.error("SES rejected the message", extra={**log, "code": exc.code})
+            return self._fail_claimed(record, f"not sent: {exc.reason} ({exc.code})", now)
         if draft:
             self._table.await_approval(record, hold_until=hold_until, now=clock.now())
             logger.info("draft sent for approval", extra={**log, "kind": record.kind})
@@ -379,7 +398,7 @@ class FollowUpSender:
         request = InterviewRequest.model_validate(record.document)
         try:
             self._mailer.send(compose_notice(record, request, self._identity))
-        except (SendThrottled, SendRejected):
+        except (SendThrottled, SendRejected, SendingPaused):
             logger.warning("could not tell the candidate about an expired draft", extra={"interview_id": interview_id})
         return SendOutcome.EXPIRED
 
