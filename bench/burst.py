@@ -181,7 +181,12 @@ def _clone_plan(
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Items for `count` interviews cloned from the planner's own writes (due at `due_at`), and the schedule
     inputs Scheduler would deliver for them."""
-    store = next(c.params for c in reference.calls if c.operation == "TransactWriteItems")
+    # The planner's store (the transaction that puts the interview item; the API's natural-key claim is another).
+    store = next(
+        c.params
+        for c in reference.calls
+        if c.operation == "TransactWriteItems" and '"#INTERVIEW"' in json.dumps(c.params)
+    )
     puts = [entry["Put"]["Item"] for entry in store["TransactItems"] if "Put" in entry]
     inputs = [c.params["Target"]["Input"] for c in reference.calls if c.operation == "CreateSchedule"]
     template = json.dumps({"items": puts, "inputs": inputs})

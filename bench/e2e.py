@@ -14,6 +14,7 @@ is an emulator cost that grows with the table, not the pipeline's).
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from collections.abc import Mapping
@@ -248,25 +249,29 @@ class FloorPlan:
 
     interview_id: str
     put_events: dict[str, Any]
-    store: dict[str, Any]
+    stores: list[dict[str, Any]]  # the natural-key claim (API), then the plan (planner): both are needed
     schedules: list[dict[str, Any]]
     emails: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)  # (claim, send)
 
     @classmethod
     def from_calls(cls, interview_id: str, calls: list[Call]) -> FloorPlan:
         put = next(c.params for c in calls if c.operation == "PutEvents")
-        store = next(c.params for c in calls if c.operation == "TransactWriteItems")
+        # Every transaction before the first schedule: the API's natural-key claim and the planner's store.
+        first_schedule = next(i for i, c in enumerate(calls) if c.operation == "CreateSchedule")
+        stores = [c.params for c in calls[:first_schedule] if c.operation == "TransactWriteItems"]
         schedules = [c.params for c in calls if c.operation == "CreateSchedule"]
         claims = [c.params for c in calls if c.operation == "UpdateItem" and c.params.get("ReturnValues") == "ALL_NEW"]
         sends = [c.params for c in calls if c.operation == "SendEmail"]
         if not (len(claims) == len(sends) == len(schedules)):
             raise RuntimeError("reference run does not have one claim and one send per schedule")
-        return cls(interview_id, put, store, schedules, list(zip(claims, sends, strict=True)))
+        return cls(interview_id, put, stores, schedules, list(zip(claims, sends, strict=True)))
 
     def renamed(self, new_id: str) -> FloorPlan:
-        text = json.dumps({"p": self.put_events, "s": self.store, "c": self.schedules, "e": self.emails}).replace(
+        text = json.dumps({"p": self.put_events, "s": self.stores, "c": self.schedules, "e": self.emails}).replace(
             self.interview_id, new_id
         )
+        # Each interview has its own natural key (candidate, company, position, end): one per floor interview too.
+        text = re.sub(r"NK#[0-9a-f]+", f"NK#{new_id}", text)
         data = json.loads(text)
         return FloorPlan(new_id, data["p"], data["s"], data["c"], [tuple(pair) for pair in data["e"]])  # type: ignore[misc]
 
@@ -306,7 +311,8 @@ def run_floor(reference: ReferenceRun, interviews: int) -> FloorRun:
         started = time.perf_counter()
         for plan in plans:
             events.put_events(**plan.put_events)
-            dynamodb.transact_write_items(**plan.store)
+            for store in plan.stores:
+                dynamodb.transact_write_items(**store)
             for schedule in plan.schedules:
                 scheduler.create_schedule(**schedule)
         for plan in plans:
@@ -316,7 +322,7 @@ def run_floor(reference: ReferenceRun, interviews: int) -> FloorRun:
                 dynamodb.update_item(**_mark_sent(claim, message_id, now))
         elapsed = time.perf_counter() - started
         recorder.detach(clients)
-        expected = interviews * (2 + len(template.schedules) + 3 * len(template.emails))
+        expected = interviews * (1 + len(template.stores) + len(template.schedules) + 3 * len(template.emails))
         if len(recorder.calls) != expected:
             raise RuntimeError(f"floor made {len(recorder.calls)} calls, expected {expected}")
         return FloorRun(interviews, elapsed, recorder.calls)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -128,8 +128,8 @@ class SenderIdentities:
     `GetIdentityVerificationAttributes` call answers for the address and all its domains at once; answers are
     cached, so a batch asks SES once per candidate, not once per message."""
 
-    def __init__(self, client: SESClient, ttl_seconds: float = 300.0) -> None:
-        self._client = client
+    def __init__(self, client: Callable[[], SESClient], ttl_seconds: float = 300.0) -> None:
+        self._client_factory = client
         self._ttl = ttl_seconds
         self._cache: dict[str, tuple[float, bool]] = {}
 
@@ -145,7 +145,7 @@ class SenderIdentities:
             labels = domain.split(".")
             identities = [key] + [".".join(labels[i:]) for i in range(len(labels) - 1)]
             try:
-                response = self._client.get_identity_verification_attributes(Identities=identities)
+                response = self._client_factory().get_identity_verification_attributes(Identities=identities)
                 attributes = response["VerificationAttributes"]
                 verified = any(
                     i in attributes and attributes[i].get("VerificationStatus") == "Success" for i in identities

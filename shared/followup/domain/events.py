@@ -40,7 +40,7 @@ class UnknownEventError(ValueError):
 class BusEvent(BaseModel):
     """A detail published to the pipeline's bus; `DETAIL_TYPE` is its EventBridge `detail-type`."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
     DETAIL_TYPE: ClassVar[str]
 
     interview_id: str
@@ -128,7 +128,7 @@ def parse_bus_event(detail_type: str, detail: dict[str, Any]) -> BusEvent:
 class SchedulePayload(BaseModel):
     """The `Input` of every one-time schedule: which follow-up is due, and what to do with it."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     interview_id: str
     follow_up_id: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from followup.adapters.dynamodb import FollowUpTable
 from followup.adapters.secrets import SecretStore
@@ -11,7 +12,10 @@ from followup.adapters.suppression import SuppressionList
 from followup.core import aws
 from followup.core.config import SenderSettings, load_settings
 from followup.core.pacing import SendPacer, share_of_rate
-from followup.messages.custom_templates import TemplateSet, load_custom_templates, parse_templates_uri
+
+if TYPE_CHECKING:
+    from followup.messages.custom_templates import TemplateSet
+
 from followup.sender.send import FollowUpSender, LinkSigner, SenderIdentity
 
 
@@ -30,7 +34,8 @@ def services() -> FollowUpSender:
         # The link secret is fetched only when a message carries links (review drafts, candidate tasks).
         LinkSigner(secret=lambda: secrets.get(settings.link_secret_parameter), base_url=settings.public_base_url),
         inbound_domain=settings.inbound_domain,
-        identities=SenderIdentities(aws.client("ses")) if settings.send_from_candidates else None,
+        # The SES (v1) client is made on the first identity check, not at cold start.
+        identities=SenderIdentities(lambda: aws.client("ses")) if settings.send_from_candidates else None,
         templates=_custom_templates(settings.templates_uri),
         suppressed=SuppressionList(aws.client("dynamodb"), settings.table_name).suppressed,
     )
@@ -42,6 +47,10 @@ def reset() -> None:
 
 def _custom_templates(uri: str) -> TemplateSet | None:
     """The deployment's custom templates, loaded and validated once per cold start (a broken set fails the cold
-    start loudly rather than sending half-customised mail)."""
+    start loudly rather than sending half-customised mail). Without TEMPLATES_URI nothing is imported."""
+    if not uri.strip():
+        return None
+    from followup.messages.custom_templates import load_custom_templates, parse_templates_uri
+
     source = parse_templates_uri(uri, lambda: aws.client("s3"))
     return None if source is None else load_custom_templates(source)
