@@ -468,6 +468,12 @@ def test_past_decision_date_still_waits_two_business_days_after_the_thank_you() 
     # Then the check-in is 2 business days after the thank-you (Wed 25 Nov -> Fri 27, Mon 30)
     assert wall(plan["thank_you-0"]) == datetime(2026, 11, 25, 9)
     assert wall(plan["check_in"]) == datetime(2026, 11, 30, 10)
+    assert plan["check_in"].reason == (
+        "goes Monday morning (30 Nov, 10:00 their time): the decision expected by Sunday 1 Nov leaves too little "
+        "time after the thank-you"
+    )
+    # An ordinary check-in needs no explanation
+    assert by_id(plan_at_end(build()))["check_in"].reason is None
 
 
 def test_check_in_goes_to_the_primary_contact_in_their_timezone() -> None:
