@@ -144,8 +144,10 @@ class Planner:
         """
         interview_id = event.interview_id
         submitted_at = event.submitted_at
-        now = self._now()
         request = InterviewRequest.model_validate(event.interview)
+        blocked = self._suppressed({item.to.lower() for item in event.follow_ups})
+        held = {item.id: FollowUpStatus.SUPPRESSED for item in event.follow_ups if item.to.lower() in blocked}
+        now = self._now()
         follow_ups, late = not_in_the_past(request, event.follow_ups, now)
         skipped = event.skipped
         expires_at = retention_deadline(follow_ups, submitted_at, self._retention_days)
@@ -154,8 +156,6 @@ class Planner:
             TimelineEntry(at=submitted_at, event="skipped", detail=f"{step.kind}: {step.reason}") for step in skipped
         ]
         timeline += _timing_entries(follow_ups, submitted_at)
-        blocked = self._suppressed({item.to.lower() for item in follow_ups})
-        held = {item.id: FollowUpStatus.SUPPRESSED for item in follow_ups if item.to.lower() in blocked}
         timeline += [
             TimelineEntry(
                 at=submitted_at,
