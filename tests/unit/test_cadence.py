@@ -468,6 +468,12 @@ def test_past_decision_date_still_waits_two_business_days_after_the_thank_you() 
     # Then the check-in is 2 business days after the thank-you (Wed 25 Nov -> Fri 27, Mon 30)
     assert wall(plan["thank_you-0"]) == datetime(2026, 11, 25, 9)
     assert wall(plan["check_in"]) == datetime(2026, 11, 30, 10)
+    assert plan["check_in"].reason == (
+        "goes Monday morning (30 Nov, 10:00 their time): the decision expected by Sunday 1 Nov leaves too little "
+        "time after the thank-you"
+    )
+    # An ordinary check-in needs no explanation
+    assert by_id(plan_at_end(build()))["check_in"].reason is None
 
 
 def test_check_in_goes_to_the_primary_contact_in_their_timezone() -> None:
@@ -650,3 +656,55 @@ def test_thank_you_due_at_matches_the_plan() -> None:
     plan = by_id(plan_at_end(request))
     for index in range(2):
         assert thank_you_due_at(request, index, end_of(request)) == plan[f"thank_you-{index}"].due_at
+
+
+# --- approved drafts and late plans (send_slots) ------------------------------------------------------------------
+
+
+def test_an_approved_draft_goes_now_inside_the_window_else_the_next_working_morning() -> None:
+    from followup.domain.send_slots import next_send_slot
+
+    request = build(**ended("2026-11-16T15:00"))
+    thank_you = by_id(plan_at_end(request))["thank_you-0"]
+    # Approved at 11:20:30 on a Tuesday: the next whole minute
+    at = datetime(2026, 11, 17, 11, 20, 30, tzinfo=ZoneInfo(NY))
+    assert next_send_slot(request, thank_you, at).astimezone(ZoneInfo(NY)).replace(tzinfo=None) == datetime(
+        2026, 11, 17, 11, 21
+    )
+    # Approved at 23:30: Wednesday 09:00, never at night
+    night = datetime(2026, 11, 17, 23, 30, tzinfo=ZoneInfo(NY))
+    assert next_send_slot(request, thank_you, night).astimezone(ZoneInfo(NY)).replace(tzinfo=None) == datetime(
+        2026, 11, 18, 9, 0
+    )
+    # Approved on Wednesday 25 Nov at 23:30: Thanksgiving is skipped, Friday 09:00
+    eve = datetime(2026, 11, 25, 23, 30, tzinfo=ZoneInfo(NY))
+    assert next_send_slot(request, thank_you, eve).astimezone(ZoneInfo(NY)).replace(tzinfo=None) == datetime(
+        2026, 11, 27, 9, 0
+    )
+    # The candidate's evening reminder is not held to the window
+    note = by_id(plan_at_end(build(**ended("2026-11-24T10:00"))))["reminder_handwritten_note"]
+    assert next_send_slot(request, note, night) == datetime(2026, 11, 18, 4, 30, tzinfo=UTC)
+
+
+def test_approval_concerns_in_plain_words() -> None:
+    from followup.domain.send_slots import approval_concern
+
+    request = build(**ended("2026-11-16T15:00"), next_steps={"decision_expected_by": "2026-11-18"})
+    plan = by_id(plan_at_end(request))
+    thank_you = plan["thank_you-0"]
+    before = datetime(2026, 11, 18, 14, tzinfo=UTC)
+    after = datetime(2026, 11, 19, 14, tzinfo=UTC)
+    assert approval_concern(request, thank_you, before) is None
+    concern = approval_concern(request, thank_you, after)
+    assert concern is not None
+    assert concern.startswith("The decision was expected by Wednesday 18 Nov: this thank-you would go Thursday")
+    # Without a decision date, more than 5 working days after the interview is an afterthought
+    undated = build(**ended("2026-11-16T15:00"), next_steps={"decision_expected_by": None})
+    late = datetime(2026, 11, 25, 14, tzinfo=UTC)  # Wed 25 Nov: 7 working days after Mon 16
+    assert "afterthought" in (approval_concern(undated, thank_you, late) or "")
+    assert approval_concern(undated, thank_you, datetime(2026, 11, 20, 14, tzinfo=UTC)) is None
+    # A check-in approved after the final to the same person is planned: that comes first
+    check_in, final = plan["check_in"], plan["final"]
+    concern = approval_concern(request, check_in, final.due_at + timedelta(hours=1), [final])
+    assert concern is not None
+    assert concern.startswith("The final check-in to Grace Hopper is planned for")

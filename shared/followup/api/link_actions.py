@@ -1,17 +1,29 @@
 """One-click links (`GET/POST /a/{token}`): GET shows what the link would do and changes nothing (mail scanners
-prefetch links); POST does it, once."""
+prefetch links); POST does it, once.
+
+Approving a draft (review mode): it goes at the next slot inside the recipient's send window on one of their working
+days (now when inside it; the next working morning when approved at night), and both pages say when. When that would
+be too late to be useful (a thank-you after the stated decision date, a nudge after the next one to the same
+person), the confirmation page says so and asks before anything is sent.
+"""
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from followup.adapters.dynamodb import FollowUpTable
 from followup.adapters.events import EventPublisher
-from followup.adapters.records import InterviewBundle, TimelineEntry
+from followup.adapters.records import FollowUpRecord, InterviewBundle, TimelineEntry
+from followup.core import clock
 from followup.core.links import ACTION_LABELS, InvalidLink, LinkAction, LinkClaim
+from followup.core.text import iso_utc
 from followup.domain.events import FollowUpApproved, FollowUpsStopped
+from followup.domain.models import FollowUpStatus, InterviewRequest
+from followup.domain.send_slots import ASAP_LEAD, approval_concern, next_send_slot
+from followup.domain.timing_words import when_words
 from followup.workflow.lifecycle import (
     OutcomeRequest,
     expires_at,
@@ -52,16 +64,60 @@ def _describe(bundle: InterviewBundle, claim: LinkClaim) -> str:
     return f"{what}{to}"
 
 
-def confirmation_page(bundle: InterviewBundle | None, claim: LinkClaim, token: str) -> Page:
-    """What GET shows: the action and a button that POSTs it. Nothing changes."""
+@dataclass(frozen=True)
+class ApprovalTiming:
+    """When an approved draft goes, in the recipient's and the candidate's words, and any reason it is too late."""
+
+    goes_at: datetime
+    words: str
+    concern: str | None
+
+
+def approval_timing(record: FollowUpRecord, bundle: InterviewBundle, now: datetime) -> ApprovalTiming:
+    """The slot a draft approved at `now` goes in (the planner schedules the same one)."""
+    request = InterviewRequest.model_validate(record.document or bundle.interview["document"])
+    planned = record.planned()
+    goes_at = next_send_slot(request, planned, now + ASAP_LEAD)
+    pending = [
+        other.planned()
+        for other in bundle.follow_ups
+        if other.follow_up_id != record.follow_up_id and other.status == FollowUpStatus.SCHEDULED
+    ]
+    candidate_zone = request.candidate_timezone()
+    yours = goes_at.astimezone(ZoneInfo(candidate_zone))
+    if goes_at - now <= 2 * ASAP_LEAD:
+        words = "within a couple of minutes"
+    else:
+        words = f"{when_words(goes_at, planned.timezone)}"
+        if candidate_zone != planned.timezone:
+            words += f", {yours:%H:%M} on {yours:%A} your time"
+    return ApprovalTiming(goes_at, words, approval_concern(request, planned, goes_at, pending))
+
+
+def confirmation_page(
+    bundle: InterviewBundle | None, claim: LinkClaim, token: str, now: datetime | None = None
+) -> Page:
+    """What GET shows: the action and a button that POSTs it. Nothing changes. An approval says when the message
+    would go, and asks when that would be too late to be useful."""
     if bundle is None:
         return Page(404, "Nothing to do", "<p>This interview no longer exists.</p>")
     label = ACTION_LABELS[claim.action]
     about = html.escape(_describe(bundle, claim))
+    details = ""
+    record = find(bundle, claim.follow_up_id)
+    if claim.action == LinkAction.APPROVE and record is not None and record.status == FollowUpStatus.AWAITING_APPROVAL:
+        timing = approval_timing(record, bundle, now or clock.now())
+        details = f"<p>Approved now, it goes {html.escape(timing.words)}.</p>"
+        if timing.concern:
+            label = "Send it anyway"
+            details += (
+                f'<p class="concern"><strong>It may be too late to be useful.</strong> {html.escape(timing.concern)}'
+                " Send it anyway, or skip it with the skip link in the same email.</p>"
+            )
     return Page(
         200,
         label,
-        f"<p>This concerns the {about}.</p>"
+        f"<p>This concerns the {about}.</p>{details}"
         f'<form method="post" action="/a/{html.escape(token)}"><button type="submit">{html.escape(label)}</button>'
         "</form><p><small>Nothing happens until you press the button.</small></p>",
     )
@@ -79,13 +135,23 @@ def perform(
     if claim.action == LinkAction.APPROVE:
         if record is None or not table.approve(interview_id, claim.follow_up_id, now=now):
             return Page(200, "Nothing to approve", f"<p>The {about} is no longer waiting for approval.</p>")
+        timing = approval_timing(record, bundle, now)
         table.append_timeline(
             interview_id,
-            [TimelineEntry(at=now, event="approved", detail=claim.follow_up_id, follow_up_id=claim.follow_up_id)],
+            [
+                TimelineEntry(
+                    at=now,
+                    event="approved",
+                    detail=f"{claim.follow_up_id}: goes {iso_utc(timing.goes_at)}",
+                    follow_up_id=claim.follow_up_id,
+                )
+            ],
             expires_at(bundle, now),
         )
-        publisher.publish(FollowUpApproved(interview_id=interview_id, follow_up_id=claim.follow_up_id, due_at=now))
-        return Page(200, "Approved", f"<p>The {about} will be sent within a couple of minutes.</p>")
+        publisher.publish(
+            FollowUpApproved(interview_id=interview_id, follow_up_id=claim.follow_up_id, due_at=timing.goes_at)
+        )
+        return Page(200, "Approved", f"<p>The {about} will be sent {html.escape(timing.words)}.</p>")
     if claim.action == LinkAction.SKIP:
         if record is None or not table.cancel_follow_up(
             interview_id, claim.follow_up_id, reason="skipped by the candidate", now=now
@@ -116,4 +182,4 @@ def perform(
     return Page(200, "Marked as done", f"<p>The {about} is marked as done.</p>")
 
 
-__all__ = ["PAGE_HEADERS", "Page", "confirmation_page", "invalid_page", "perform"]
+__all__ = ["PAGE_HEADERS", "ApprovalTiming", "Page", "approval_timing", "confirmation_page", "invalid_page", "perform"]

@@ -23,7 +23,7 @@ from followup.core.text import WEEKDAYS
 from followup.domain.calendar import WorkingCalendar, candidate_calendar, interviewer_calendar
 from followup.domain.kinds import FollowUpKind
 from followup.domain.models import InterviewRequest, Plan, PlannedFollowUp, SkippedStep
-from followup.domain.timing_words import days_between, days_off_words, when_words
+from followup.domain.timing_words import day_words, days_between, days_off_words, when_words
 from followup.domain.window import Window, ceil_to, local_instant
 
 __all__ = [
@@ -179,13 +179,10 @@ def plan_check_ins(
     else:
         natural = window.local(request.interview.ended_at).date()
         day = natural = calendar.working_days_after(natural, policy.check_in_working_days_without_date)
-    day = max(day, calendar.working_days_after(thank_you_day, policy.check_in_after_thank_you_working_days))
+    after_thank_you = calendar.working_days_after(thank_you_day, policy.check_in_after_thank_you_working_days)
     earliest = None if not_before is None else not_before.astimezone(UTC) + policy.min_lead_after_submission
-    due = window.at_wall_time(day, wall, earliest)
-    reason = None
-    if window.local(due).date() > natural:
-        skipped = days_off_words(calendar, days_between(natural, window.local(due).date()))
-        reason = f"goes {when_words(due, tz)}: {skipped}" if skipped else None
+    due = window.at_wall_time(max(day, after_thank_you), wall, earliest)
+    reason = _check_in_reason(window, due, natural, day, after_thank_you, decision)
     steps: list[tuple[str, FollowUpKind, datetime, str | None]] = [("check_in", FollowUpKind.CHECK_IN, due, reason)]
     if count == 3:
         day = calendar.working_days_after(window.local(due).date(), policy.nudge_spacing_working_days)
@@ -208,6 +205,21 @@ def plan_check_ins(
         )
         for step_id, kind, step_due, step_reason in steps
     ]
+
+
+def _check_in_reason(
+    window: Window, due: datetime, natural: date, day: date, after_thank_you: date, decision: date | None
+) -> str | None:
+    """Why the check-in is not on the day one would guess: days off after that day, or a decision date too close
+    to (or before) the thank-you. None otherwise (a re-plan after now is its own explanation)."""
+    due_day = window.local(due).date()
+    goes = f"goes {when_words(due, window.tz)}"
+    if due_day == day and day > natural:
+        skipped = days_off_words(window.calendar, days_between(natural, day))
+        return f"{goes}: {skipped}" if skipped else None
+    if decision is not None and due_day == after_thank_you > day:
+        return f"{goes}: the decision expected by {day_words(decision)} leaves too little time after the thank-you"
+    return None
 
 
 # --- the candidate's own reminders --------------------------------------------------------------------------------

@@ -1,17 +1,27 @@
-"""The planner: it alone writes follow-up plans and owns their schedules."""
+"""The planner: it alone writes follow-up plans and owns their schedules.
+
+No schedule is ever written for a time already past. When the planner runs late (EventBridge retries, a backlog, an
+approval read after a delay), a due time that has passed becomes "as soon as possible": the first minute from now
+that is inside the recipient's send window on one of their working days (`followup.domain.send_slots`), which is a
+minute from now whenever now is inside it. The stored follow-up moves with it, and the timeline says so
+(`planned_late`). An approved draft goes at the next such slot (now when inside the window, the next working morning
+when approved at night).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from followup.adapters.dynamodb import FollowUpTable
-from followup.adapters.records import StoreOutcome, TimelineEntry, natural_key
+from followup.adapters.records import InterviewBundle, StoreOutcome, TimelineEntry, natural_key
 from followup.adapters.scheduler import FollowUpScheduler, schedule_name
 from followup.core import clock
+from followup.core.text import iso_utc
 from followup.domain.events import (
     EXPIRE_REVIEW,
     DecisionDateChanged,
@@ -22,6 +32,7 @@ from followup.domain.events import (
 )
 from followup.domain.kinds import FollowUpKind
 from followup.domain.models import FollowUpStatus, InterviewRequest, PlannedFollowUp
+from followup.domain.send_slots import ASAP_LEAD, is_in_window, next_send_slot
 from followup.workflow.lifecycle import EarlyActions, apply_early_actions
 
 logger = Logger(child=True)
@@ -37,6 +48,47 @@ def retention_deadline(follow_ups: list[PlannedFollowUp], submitted_at: datetime
 
 def hold_schedule_name(interview_id: str, follow_up_id: str) -> str:
     return schedule_name(interview_id, follow_up_id) + HOLD_SUFFIX
+
+
+def not_in_the_past(
+    request: InterviewRequest, follow_ups: Iterable[PlannedFollowUp], now: datetime
+) -> tuple[list[PlannedFollowUp], list[TimelineEntry]]:
+    """The follow-ups with every due time already past (or within `ASAP_LEAD` of now) moved to as soon as possible,
+    and one `planned_late` timeline entry per follow-up moved."""
+    kept: list[PlannedFollowUp] = []
+    moved: list[TimelineEntry] = []
+    for item in follow_ups:
+        if item.due_at >= now + ASAP_LEAD:
+            kept.append(item)
+            continue
+        due = next_send_slot(request, item, now + ASAP_LEAD)
+        kept.append(item.model_copy(update={"due_at": due, "reason": None}))
+        moved.append(
+            TimelineEntry(
+                at=now,
+                event="planned_late",
+                detail=(
+                    f"{item.id}: was due {iso_utc(item.due_at)}, already past when it was planned; "
+                    f"goes as soon as possible, {iso_utc(due)}"
+                ),
+                follow_up_id=item.id,
+            )
+        )
+    return kept, moved
+
+
+def _timing_entries(follow_ups: Iterable[PlannedFollowUp], at: datetime) -> list[TimelineEntry]:
+    # Why a follow-up goes when it does, when not obvious: read back by the interview's view and plan page.
+    return [
+        TimelineEntry(at=at, event="timing", detail=f"{item.id}: {item.reason}", follow_up_id=item.id)
+        for item in follow_ups
+        if item.reason
+    ]
+
+
+def _expires_at(bundle: InterviewBundle, now: datetime) -> datetime:
+    raw = bundle.interview.get("expires_at")
+    return datetime.fromtimestamp(int(raw), tz=now.tzinfo) if raw is not None else now + timedelta(days=180)
 
 
 def needs_review(request: InterviewRequest, follow_up: PlannedFollowUp) -> bool:
@@ -58,8 +110,10 @@ class Planner:
         scheduler: FollowUpScheduler,
         retention_days: int,
         suppressed: Callable[[set[str]], set[str]] = lambda _: set(),
+        now: Callable[[], datetime] = clock.now,
     ) -> None:
         self._table = table
+        self._now = now
         self._scheduler = scheduler
         self._retention_days = retention_days
         # Addresses that bounced or complained before: their follow-ups are stored `suppressed`, never scheduled.
@@ -87,12 +141,20 @@ class Planner:
 
         Idempotent: a redelivered event finds the interview stored (the transaction's condition fails, nothing is
         written) and re-creates only the schedules still missing for follow-ups still scheduled, at their stored
-        times. One interview per natural key: a second interview for the same key is refused. Actions that reached
-        the interview's intake first (the 202 gap) are applied (`apply_early_actions`); a tombstone stores nothing.
+        times (any already past goes as soon as possible, recorded in the timeline). One interview per natural key: a
+        second interview for the same key is refused. Actions that reached the interview's intake first (the 202 gap)
+        are applied (`apply_early_actions`); a tombstone stores nothing. A due time already past when the planner
+        runs goes as soon as possible (module doc), recorded in the timeline.
         """
         interview_id = event.interview_id
         submitted_at = event.submitted_at
         request = InterviewRequest.model_validate(event.interview)
+        # The suppression check is the first AWS call (the cold-start benchmark stops there).
+        blocked = self._suppressed({item.to.lower() for item in event.follow_ups})
+        held = {item.id: FollowUpStatus.SUPPRESSED for item in event.follow_ups if item.to.lower() in blocked}
+        now = self._now()
+        follow_ups, late = not_in_the_past(request, event.follow_ups, now)
+        event = event.model_copy(update={"follow_ups": follow_ups})
         skipped = event.skipped
         timeline = [
             TimelineEntry(at=submitted_at, event="submitted", detail=f"{len(event.follow_ups)} follow-ups planned")
@@ -100,8 +162,7 @@ class Planner:
         timeline += [
             TimelineEntry(at=submitted_at, event="skipped", detail=f"{step.kind}: {step.reason}") for step in skipped
         ]
-        blocked = self._suppressed({item.to.lower() for item in event.follow_ups})
-        held = {item.id: FollowUpStatus.SUPPRESSED for item in event.follow_ups if item.to.lower() in blocked}
+        timeline += _timing_entries(follow_ups, submitted_at)
         timeline += [
             TimelineEntry(
                 at=submitted_at,
@@ -111,6 +172,7 @@ class Planner:
             )
             for follow_up_id in held
         ]
+        timeline += [entry for entry in late if entry.follow_up_id not in held]
         outcome, early = self._store(event, timeline, held)
         if outcome is StoreOutcome.DELETED or outcome is StoreOutcome.KEY_TAKEN:
             logger.info("interview not stored", extra={"interview_id": interview_id, "reason": str(outcome)})
@@ -118,13 +180,15 @@ class Planner:
         overrides = held | early.statuses
         to_schedule = [item for item in early.follow_ups if item.id not in overrides]
         if outcome is StoreOutcome.ALREADY_STORED:
-            # Schedule what is still scheduled, at its stored time (a republished event may carry another plan).
+            # Schedule what is still scheduled, at its stored time (a republished event may carry another plan);
+            # a time already past goes as soon as possible.
             bundle = self._table.load_interview(interview_id)
-            to_schedule = [
-                record.planned()
+            wanted = {
+                record.follow_up_id
                 for record in (bundle.follow_ups if bundle else [])
                 if record.status == FollowUpStatus.SCHEDULED
-            ]
+            }
+            to_schedule = self._still_scheduled(interview_id, request, wanted, now)
             logger.info("interview already stored; re-checking schedules", extra={"interview_id": interview_id})
         created = sum(self._schedule(interview_id, request, item) for item in to_schedule)
         logger.info(
@@ -164,6 +228,47 @@ class Planner:
                 return outcome, early
         raise RuntimeError(f"the intake of {event.interview_id} kept changing; the event will be retried")
 
+    def _still_scheduled(
+        self, interview_id: str, request: InterviewRequest, wanted: set[str], now: datetime
+    ) -> list[PlannedFollowUp]:
+        """A redelivered event: the stored follow-ups still `scheduled`, at their stored times, any time already
+        past moved to as soon as possible (stored, and recorded in the timeline)."""
+        bundle = self._table.load_interview(interview_id)
+        if bundle is None:
+            return []
+        stored = [
+            record.planned()
+            for record in bundle.follow_ups
+            if record.status == FollowUpStatus.SCHEDULED and record.follow_up_id in wanted
+        ]
+        items, late = not_in_the_past(request, stored, now)
+        return self._store_moves(interview_id, bundle, items, late, now)
+
+    def _store_moves(
+        self,
+        interview_id: str,
+        bundle: InterviewBundle,
+        items: list[PlannedFollowUp],
+        late: list[TimelineEntry],
+        now: datetime,
+    ) -> list[PlannedFollowUp]:
+        """Write the new due time of each follow-up moved to as soon as possible (dropping any no longer pending),
+        then their timeline entries."""
+        if not late:
+            return items
+        moved = {entry.follow_up_id for entry in late}
+        document: dict[str, Any] = bundle.interview["document"]
+        kept = [
+            item
+            for item in items
+            if item.id not in moved or self._table.reschedule(interview_id, item, document=document)
+        ]
+        ids = {item.id for item in kept}
+        self._table.append_timeline(
+            interview_id, [entry for entry in late if entry.follow_up_id in ids], _expires_at(bundle, now)
+        )
+        return kept
+
     def delete_schedules(self, interview_id: str, follow_up_ids: Iterable[str]) -> int:
         """Cancel: delete each follow-up's schedule (and its review hold) by name; gone already is fine."""
         deleted = 0
@@ -182,21 +287,40 @@ class Planner:
             return 0
         document = event.interview or bundle.interview["document"]
         request = InterviewRequest.model_validate(document)
+        now = self._now()
+        follow_ups, late = not_in_the_past(request, event.follow_ups, now)
         moved = 0
-        for item in event.follow_ups:
+        for item in follow_ups:
             if not self._table.reschedule(interview_id, item, document=document):
                 continue  # sent, cancelled or claimed meanwhile: nothing to move
             self.delete_schedules(interview_id, [item.id])
             self._schedule(interview_id, request, item)
             moved += 1
+        if late:
+            self._table.append_timeline(interview_id, late, _expires_at(bundle, now))
         logger.info("follow-ups re-planned", extra={"interview_id": interview_id, "moved": moved})
         return moved
 
     def schedule_approved(self, event: FollowUpApproved) -> int:
-        """An approved draft: schedule its real send for the next minute (its first schedule has fired)."""
+        """An approved draft (its first schedule has fired): schedule the real send at `event.due_at`, the slot the
+        approval page announced, or, when that is past or outside the recipient's window (a late planner; an
+        event carrying the approval instant), at the next in-window working-day slot from now. The stored
+        follow-up's due time moves with it; nothing is scheduled for a follow-up no longer pending."""
         interview_id, follow_up_id = event.interview_id, event.follow_up_id
+        bundle = self._table.load_interview(interview_id)
+        record = next((r for r in (bundle.follow_ups if bundle else []) if r.follow_up_id == follow_up_id), None)
+        if bundle is None or record is None or record.status != FollowUpStatus.SCHEDULED:
+            logger.info("approved follow-up no longer pending", extra={"interview_id": interview_id})
+            return 0
+        request = InterviewRequest.model_validate(record.document)
+        planned = record.planned()
+        now = self._now()
         due = event.due_at
-        due = (due + timedelta(minutes=1)).replace(second=0, microsecond=0).astimezone(UTC)
+        if due < now + ASAP_LEAD or not is_in_window(request, planned, due):
+            due = next_send_slot(request, planned, max(due, now + ASAP_LEAD))
+        moved = planned.model_copy(update={"due_at": due})
+        if not self._table.reschedule(interview_id, moved, document=record.document):
+            return 0
         self._scheduler.delete(hold_schedule_name(interview_id, follow_up_id))
         return int(
             self._scheduler.create(
