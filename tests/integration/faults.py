@@ -58,3 +58,28 @@ def inject(
 def seeded(probability: float, seed: int) -> Callable[[], bool]:
     rng = random.Random(seed)
     return lambda: rng.random() < probability
+
+
+def refuse(
+    client: Any,
+    *,
+    operation: str,
+    times: int = 1,
+    when: Callable[[dict[str, Any]], bool] = lambda _params: True,
+    code: str = "InternalFailure",
+) -> Counter[str]:
+    """AWS refuses the next `times` matching calls of `operation` outright: nothing reaches the service, the caller
+    gets a ClientError (unlike `inject`, whose fault replaces the answer of a request the emulator still performed:
+    the "done, but the answer was lost" case). `when` sees the call's parameters (e.g. one DetailType only)."""
+    from botocore.exceptions import ClientError
+
+    refused: Counter[str] = Counter()
+
+    def handler(params: dict[str, Any], **_: Any) -> None:
+        if refused[operation] < times and when(params):
+            refused[operation] += 1
+            raise ClientError({"Error": {"Code": code, "Message": "refused by the test"}}, operation)
+
+    service = client.meta.service_model.service_id.hyphenize()
+    client.meta.events.register(f"before-parameter-build.{service}.{operation}", handler)
+    return refused

@@ -181,9 +181,11 @@ def test_review_mode_sends_a_draft_and_approval_sends_it_once(cloud: LocalCloud)
     assert to_grace[0]["tags"]["kind"] == "thank_you"
     assert _statuses(cloud, interview_id)["thank_you-0"] == "sent"
 
-    # And a replay of the same link is refused
-    status, _, _ = cloud.http("POST", f"/a/{links['approve']}")
-    assert status == 403
+    # And pressing the link again changes nothing: the same page, noting it was done
+    status, _, again = cloud.http("POST", f"/a/{links['approve']}")
+    assert status == 200
+    assert b"Approved" in again
+    assert b"pressing again changes nothing" in again
     cloud.advance(2 * 86400)
     assert (
         len(
@@ -250,7 +252,11 @@ def test_candidate_task_carries_a_done_link(cloud: LocalCloud) -> None:
     assert cloud.http("POST", f"/a/{token}")[0] == 200
     events = [e["event"] for e in _view(cloud, accepted["interview_id"])["timeline"]]
     assert "task_done" in events
-    assert cloud.http("POST", f"/a/{token}")[0] == 403
+    status, _, again = cloud.http("POST", f"/a/{token}")
+    assert status == 200
+    assert b"pressing again changes nothing" in again
+    events = [e["event"] for e in _view(cloud, accepted["interview_id"])["timeline"]]
+    assert events.count("task_done") == 1
 
 
 def test_timeline_lists_every_state_change_in_order(cloud: LocalCloud) -> None:

@@ -191,3 +191,32 @@ def test_an_outcome_that_lands_while_the_planner_writes_is_applied(
     assert view["interview"]["outcome"] == "offer"
     assert {f["status"] for f in view["follow_ups"]} == {"cancelled"}
     assert cloud.pending_schedules() == []
+
+
+def test_a_redelivered_event_after_a_delete_does_not_bring_the_interview_back(cloud: LocalCloud) -> None:
+    # Given a stored interview, and a copy of the InterviewSubmitted event that stored it
+    published: list[dict[str, Any]] = []
+
+    def keep(params: dict[str, Any], **_: Any) -> None:
+        published.extend(e for e in params["Entries"] if e["DetailType"] == "InterviewSubmitted")
+
+    from followup.core import aws
+
+    aws.client("events").meta.events.register("before-parameter-build.events.PutEvents", keep, unique_id="keep")
+    accepted = cloud.api("POST", "/interviews", load_example("interview.json"))[1]
+    assert len(published) == 1
+
+    # When it is deleted, and EventBridge then delivers the old event once more
+    assert cloud.api("DELETE", f"/interviews/{accepted['interview_id']}")[0] == 204
+    entry = published[0]
+    result = cloud.runtime.invoke(
+        "PlannerFunction",
+        {"detail-type": entry["DetailType"], "source": entry["Source"], "detail": json.loads(entry["Detail"])},
+    )
+
+    # Then the tombstone keeps it deleted: nothing stored, nothing scheduled, nothing sent
+    assert result["stored"] is False
+    assert interview_items(cloud) == []
+    assert cloud.pending_schedules() == []
+    cloud.advance(40 * 86400)
+    assert cloud.outbox.messages == []

@@ -157,7 +157,9 @@ def test_a_late_planner_never_schedules_in_the_past_and_says_so_in_the_timeline(
 
         # Given another one reaching the planner after the window closed (17:30), the day before Thanksgiving
         _advance_to(cloud, datetime(2026, 11, 25, 17, 30, tzinfo=NY))
-        _plan_late(cloud, payload, planned_at, "00000000000000000000bb")
+        # (another candidate: the same interview twice would be one interview)
+        other = {**payload, "candidate": {**payload["candidate"], "email": "grace.second@example.com"}}
+        _plan_late(cloud, other, planned_at, "00000000000000000000bb")
         # Then as soon as possible is the next working morning, Friday 09:00, never tonight and never Thanksgiving
         assert _follow_up(cloud, "00000000000000000000bb", "thank_you-0")["due_at"] == "2026-11-27T14:00:00Z"
         # And no schedule anywhere is in the past

@@ -18,6 +18,7 @@ from followup.api.errors import ApiError, json_response, lambda_error_response
 from followup.api.guards import guard_request
 from followup.api.routes import form, interviews, links
 from followup.api.schemas import ErrorField, error_body
+from followup.workflow.lifecycle import ConcurrentChange
 
 logger = Logger(child=True)
 
@@ -103,6 +104,11 @@ def _service_error(exc: ServiceError) -> Response[str]:
 @app.exception_handler(ApiError)  # type: ignore[untyped-decorator]
 def _api_error(exc: ApiError) -> Response[str]:
     return exc.response()
+
+
+@app.exception_handler(ConcurrentChange)  # type: ignore[untyped-decorator]
+def _concurrent_change(_: ConcurrentChange) -> Response[str]:
+    return json_response(409, error_body("conflict", "the interview changed while this request was handled; retry"))
 
 
 @app.exception_handler([ClientError, BotoCoreError, PublishError])  # type: ignore[untyped-decorator]

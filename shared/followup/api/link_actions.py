@@ -1,5 +1,5 @@
 """One-click links (`GET/POST /a/{token}`): GET shows what the link would do and changes nothing (mail scanners
-prefetch links); POST does it, once.
+prefetch links); POST does it, once — and survives its own retry (`perform`).
 
 Approving a draft (review mode): it goes at the next slot inside the recipient's send window on one of their working
 days (now when inside it; the next working morning when approved at night), and both pages say when. When that would
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from followup.adapters.dynamodb import FollowUpTable
 from followup.adapters.events import EventPublisher
-from followup.adapters.records import FollowUpRecord, InterviewBundle, TimelineEntry
+from followup.adapters.records import FollowUpRecord, InterviewBundle, LinkUse, TimelineEntry
 from followup.core import clock
 from followup.core.links import ACTION_LABELS, InvalidLink, LinkAction, LinkClaim
 from followup.core.text import iso_utc
@@ -25,11 +25,12 @@ from followup.domain.models import FollowUpStatus, InterviewRequest
 from followup.domain.send_slots import ASAP_LEAD, approval_concern, next_send_slot
 from followup.domain.timing_words import when_words
 from followup.workflow.lifecycle import (
+    PENDING,
     OutcomeRequest,
     expires_at,
     find,
     record_outcome,
-    stop_everything,
+    stop_follow_ups,
 )
 
 PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
@@ -51,6 +52,17 @@ class Page:
             "color:#fff;cursor:pointer}</style></head>"
             f"<body><h1>{html.escape(self.title)}</h1>{self.body_html}</body></html>"
         )
+
+
+def unavailable_page(token: str) -> Page:
+    """A dependency failed part-way: nothing is lost, pressing again completes the action."""
+    return Page(
+        503,
+        "Please try again",
+        "<p>Something went wrong on our side and the action may not be complete. Nothing is lost: press the "
+        "button again in a moment to finish it.</p>"
+        f'<form method="post" action="/a/{html.escape(token)}"><button type="submit">Try again</button></form>',
+    )
 
 
 def invalid_page(error: InvalidLink) -> Page:
@@ -123,63 +135,172 @@ def confirmation_page(
     )
 
 
+SKIP_REASON = "skipped by the candidate"
+STOP_REASON = "stopped by the candidate"
+
+
+def _done_before(bundle: InterviewBundle, event: str, follow_up_id: str | None = None) -> bool:
+    return any(
+        entry["event"] == event and (follow_up_id is None or entry.get("follow_up_id") == follow_up_id)
+        for entry in bundle.timeline
+    )
+
+
+def repeat_page(use: LinkUse) -> Page:
+    """What pressing the button again shows: the page of the first press, and when that was."""
+    when = html.escape(use.at.replace("T", " ").replace("Z", " UTC"))
+    return Page(
+        200,
+        use.title or "Already done",
+        (use.body_html or "<p>This action has already been taken.</p>")
+        + f"<p><small>Done on {when}; pressing again changes nothing.</small></p>",
+    )
+
+
 def perform(
     table: FollowUpTable, publisher: EventPublisher, bundle: InterviewBundle, claim: LinkClaim, now: datetime
 ) -> Page:
-    """Do what the link says, once. A replay of the same action is refused (403)."""
+    """Do what the link says, once, and survive its own retry.
+
+    Every action is idempotent (it recognises its own earlier, partial attempt: an approval already written, a
+    follow-up already cancelled for this reason, a timeline entry already there) and redoes what is missing, the
+    bus event last. The link is marked used only after all of it, with the page it answered: a retry after a failure
+    part-way completes the action, and a repeat (double click, or pressing again later) gets that same page — never
+    "already used" for one's own click."""
     interview_id = bundle.interview["interview_id"]
-    if not table.use_once(interview_id, claim.use_key, now=now, expires_at=expires_at(bundle, now)):
-        return Page(403, "This link was already used", "<p>This action has already been taken.</p>")
+    earlier = table.link_use(interview_id, claim.use_key)
+    if earlier is not None:
+        return repeat_page(earlier)
+    page, acted = _act(table, publisher, bundle, claim, now)
+    if not acted:
+        return page
+    use = table.record_link_use(
+        interview_id,
+        claim.use_key,
+        title=page.title,
+        body_html=page.body_html,
+        now=now,
+        expires_at=expires_at(bundle, now),
+    )
+    # Two presses at once both did the (idempotent) work; both answer with the first one's page.
+    return page if (use.title, use.body_html) == (page.title, page.body_html) else repeat_page(use)
+
+
+def _act(
+    table: FollowUpTable, publisher: EventPublisher, bundle: InterviewBundle, claim: LinkClaim, now: datetime
+) -> tuple[Page, bool]:
+    interview_id = bundle.interview["interview_id"]
     record = find(bundle, claim.follow_up_id)
     about = html.escape(_describe(bundle, claim))
+    keep_until = expires_at(bundle, now)
     if claim.action == LinkAction.APPROVE:
-        if record is None or not table.approve(interview_id, claim.follow_up_id, now=now):
-            return Page(200, "Nothing to approve", f"<p>The {about} is no longer waiting for approval.</p>")
+        status = _approval(table, interview_id, record, now)
+        if status is None or record is None:
+            return Page(200, "Nothing to approve", f"<p>The {about} is no longer waiting for approval.</p>"), False
         timing = approval_timing(record, bundle, now)
-        table.append_timeline(
-            interview_id,
-            [
-                TimelineEntry(
-                    at=now,
-                    event="approved",
-                    detail=f"{claim.follow_up_id}: goes {iso_utc(timing.goes_at)}",
-                    follow_up_id=claim.follow_up_id,
-                )
-            ],
-            expires_at(bundle, now),
-        )
-        publisher.publish(
-            FollowUpApproved(interview_id=interview_id, follow_up_id=claim.follow_up_id, due_at=timing.goes_at)
-        )
-        return Page(200, "Approved", f"<p>The {about} will be sent {html.escape(timing.words)}.</p>")
+        if not _done_before(bundle, "approved", claim.follow_up_id):
+            table.append_timeline(
+                interview_id,
+                [
+                    TimelineEntry(
+                        at=now,
+                        event="approved",
+                        detail=f"{claim.follow_up_id}: goes {iso_utc(timing.goes_at)}",
+                        follow_up_id=claim.follow_up_id,
+                    )
+                ],
+                keep_until,
+            )
+        if status == FollowUpStatus.SCHEDULED:  # not sent yet: have its send scheduled (again, if need be)
+            publisher.publish(
+                FollowUpApproved(interview_id=interview_id, follow_up_id=claim.follow_up_id, due_at=timing.goes_at)
+            )
+        return Page(200, "Approved", f"<p>The {about} will be sent {html.escape(timing.words)}.</p>"), True
     if claim.action == LinkAction.SKIP:
-        if record is None or not table.cancel_follow_up(
-            interview_id, claim.follow_up_id, reason="skipped by the candidate", now=now
-        ):
-            return Page(200, "Nothing to skip", f"<p>The {about} is no longer pending.</p>")
-        table.append_timeline(
-            interview_id,
-            [TimelineEntry(at=now, event="skipped", detail=claim.follow_up_id, follow_up_id=claim.follow_up_id)],
-            expires_at(bundle, now),
+        skipped = record is not None and (
+            (
+                record.status in PENDING
+                and table.cancel_follow_up(interview_id, record.follow_up_id, reason=SKIP_REASON, now=now)
+            )
+            or (record.status == FollowUpStatus.CANCELLED and record.reason == SKIP_REASON)
         )
+        if not skipped:
+            return Page(200, "Nothing to skip", f"<p>The {about} is no longer pending.</p>"), False
+        if not _done_before(bundle, "skipped", claim.follow_up_id):
+            table.append_timeline(
+                interview_id,
+                [TimelineEntry(at=now, event="skipped", detail=claim.follow_up_id, follow_up_id=claim.follow_up_id)],
+                keep_until,
+            )
         publisher.publish(FollowUpsStopped(interview_id=interview_id, follow_up_ids=[claim.follow_up_id]))
-        return Page(200, "Skipped", f"<p>The {about} will not be sent.</p>")
+        return Page(200, "Skipped", f"<p>The {about} will not be sent.</p>"), True
     if claim.action == LinkAction.STOP:
-        stopped = stop_everything(
-            table, publisher, bundle, which=lambda _: True, reason="stopped by the candidate", event="stopped", now=now
-        )
-        return Page(
-            200, "Stopped", f"<p>{len(stopped)} pending follow-ups were cancelled. Nothing more will go out.</p>"
+        stopped = _stop_all(table, publisher, bundle, now)
+        return (
+            Page(200, "Stopped", f"<p>{len(stopped)} pending follow-ups were cancelled. Nothing more will go out.</p>"),
+            True,
         )
     if claim.action == LinkAction.HEARD_BACK:
         result = record_outcome(table, publisher, bundle, OutcomeRequest(outcome="heard_back"), now)
-        return Page(200, "Noted", f"<p>Good news. {len(result['cancelled'])} pending nudges were cancelled.</p>")
-    table.append_timeline(
-        interview_id,
-        [TimelineEntry(at=now, event="task_done", detail=claim.follow_up_id, follow_up_id=claim.follow_up_id)],
-        expires_at(bundle, now),
-    )
-    return Page(200, "Marked as done", f"<p>The {about} is marked as done.</p>")
+        return Page(200, "Noted", f"<p>Good news. {len(result['cancelled'])} pending nudges were cancelled.</p>"), True
+    if not _done_before(bundle, "task_done", claim.follow_up_id):
+        table.append_timeline(
+            interview_id,
+            [TimelineEntry(at=now, event="task_done", detail=claim.follow_up_id, follow_up_id=claim.follow_up_id)],
+            keep_until,
+        )
+    return Page(200, "Marked as done", f"<p>The {about} is marked as done.</p>"), True
 
 
-__all__ = ["PAGE_HEADERS", "ApprovalTiming", "Page", "approval_timing", "confirmation_page", "invalid_page", "perform"]
+def _approval(table: FollowUpTable, interview_id: str, record: FollowUpRecord | None, now: datetime) -> str | None:
+    """The follow-up's status once approved — by this press or an earlier, interrupted one of the same link; None
+    when there is nothing to approve (cancelled, expired, never a draft)."""
+    if record is None:
+        return None
+    if record.status == FollowUpStatus.AWAITING_APPROVAL:
+        if table.approve(interview_id, record.follow_up_id, now=now):
+            return FollowUpStatus.SCHEDULED
+        bundle = table.load_interview(interview_id)  # changed while we looked: see what it became
+        record = find(bundle, record.follow_up_id) if bundle else None
+    if record is not None and record.approved and record.status in APPROVED_STATES:
+        return record.status
+    return None
+
+
+APPROVED_STATES = frozenset({FollowUpStatus.SCHEDULED, FollowUpStatus.SENDING, FollowUpStatus.SENT})
+
+
+def _stop_all(table: FollowUpTable, publisher: EventPublisher, bundle: InterviewBundle, now: datetime) -> list[str]:
+    """Stop every pending follow-up; with the ones an earlier attempt of this link stopped, have their schedules
+    deleted (again: deleting a gone schedule is a no-op)."""
+    interview_id = bundle.interview["interview_id"]
+    stopped = stop_follow_ups(table, bundle, which=lambda _: True, reason=STOP_REASON, now=now)
+    earlier = [
+        record.follow_up_id
+        for record in bundle.follow_ups
+        if record.status == FollowUpStatus.CANCELLED and record.reason == STOP_REASON
+    ]
+    if stopped or not _done_before(bundle, "stopped"):
+        entries = [TimelineEntry(at=now, event="stopped", detail=STOP_REASON)]
+        entries += [
+            TimelineEntry(at=now, event=str(FollowUpStatus.CANCELLED), detail=f"{fid}: {STOP_REASON}", follow_up_id=fid)
+            for fid in stopped
+        ]
+        table.append_timeline(interview_id, entries, expires_at(bundle, now))
+    every = earlier + [fid for fid in stopped if fid not in earlier]
+    if every:
+        publisher.publish(FollowUpsStopped(interview_id=interview_id, follow_up_ids=every))
+    return every
+
+
+__all__ = [
+    "PAGE_HEADERS",
+    "ApprovalTiming",
+    "Page",
+    "approval_timing",
+    "confirmation_page",
+    "invalid_page",
+    "perform",
+    "repeat_page",
+    "unavailable_page",
+]

@@ -44,6 +44,12 @@ PENDING = frozenset({FollowUpStatus.SCHEDULED, FollowUpStatus.AWAITING_APPROVAL}
 RE_PLANNED_KINDS = frozenset(kind for kind, spec in KINDS.items() if spec.replanned_on_decision_change)
 
 Outcome = Literal["offer", "rejected", "withdrawn", "heard_back", "hired"]
+
+
+class ConcurrentChange(RuntimeError):
+    """The interview kept changing under a request (a planner storing it, another action): the client may retry."""
+
+
 # How long a tombstone outlives the DELETE: past every redelivery of the interview's InterviewSubmitted (24 h).
 TOMBSTONE_LIFETIME = timedelta(days=2)
 
@@ -281,7 +287,7 @@ def delete_anywhere(table: FollowUpTable, publisher: EventPublisher, interview_i
                 table.release_natural_key(intake.natural_key, interview_id)
             return True
         # Stored, or changed, while we looked: look again.
-    raise RuntimeError(f"interview {interview_id} kept changing while being deleted")
+    raise ConcurrentChange(f"interview {interview_id} kept changing while being deleted")
 
 
 # -- the 202 gap: actions on an interview the planner has not stored yet --------------------------------------------

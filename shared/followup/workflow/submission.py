@@ -35,6 +35,7 @@ from followup.domain.events import InterviewSubmitted
 from followup.domain.models import FollowUpStatus, InterviewRequest, Plan, PlannedFollowUp
 from followup.messages.intake import input_warnings
 from followup.messages.lint import Finding, lint_plan
+from followup.workflow.lifecycle import ConcurrentChange
 
 if TYPE_CHECKING:
     from followup.adapters.dynamodb import FollowUpTable
@@ -138,7 +139,7 @@ def submit_interview(
             return existing
         # The key points at an interview that is gone (deleted, or a claim abandoned half-way): free it, claim again.
         table.release_natural_key(key, claim.interview_id)
-    raise RuntimeError("the natural key stayed held by an interview that does not exist")
+    raise ConcurrentChange("the natural key stayed held by an interview that does not exist")
 
 
 def _result(

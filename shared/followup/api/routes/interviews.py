@@ -120,7 +120,7 @@ def post_outcome(id: str, outcome: Annotated[OutcomeRequest, Body()]):  # type: 
         result = record_early_outcome(deps.table, found, outcome, clock.now())
         if result is not None:
             return json_response(200, result)
-    raise ApiError(409, "conflict", "the interview changed while the outcome was recorded; retry")
+    raise ApiError(409, "conflict", "the interview changed while the outcome was being recorded; retry")
 
 
 @router.patch(

@@ -3,6 +3,7 @@ prefetch links); POST performs the action once."""
 
 from __future__ import annotations
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
@@ -10,10 +11,14 @@ from followup.api.services import services
 from followup.core import clock
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
+logger = Logger(child=True)
 
 
 def _link_page(token: str, act: bool) -> Response[str]:
-    from followup.api.link_actions import PAGE_HEADERS, confirmation_page, invalid_page, perform
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from followup.adapters.events import PublishError
+    from followup.api.link_actions import PAGE_HEADERS, confirmation_page, invalid_page, perform, unavailable_page
     from followup.core.links import InvalidLink, read_token
 
     deps = services()
@@ -23,11 +28,15 @@ def _link_page(token: str, act: bool) -> Response[str]:
     except InvalidLink as exc:
         page = invalid_page(exc)
     else:
-        bundle = deps.table.load_interview(claim.interview_id)
-        if act and bundle is not None:
-            page = perform(deps.table, deps.publisher, bundle, claim, now)
-        else:
-            page = confirmation_page(bundle, claim, token)
+        try:
+            bundle = deps.table.load_interview(claim.interview_id)
+            if act and bundle is not None:
+                page = perform(deps.table, deps.publisher, bundle, claim, now)
+            else:
+                page = confirmation_page(bundle, claim, token)
+        except (ClientError, BotoCoreError, PublishError):
+            logger.exception("link action failed part-way", extra={"action": str(claim.action)})
+            page = unavailable_page(token)
     return Response(
         status_code=page.status, content_type="text/html; charset=utf-8", body=page.render(), headers=PAGE_HEADERS
     )
