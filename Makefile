@@ -7,7 +7,7 @@ PORT ?= 3000
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint policy unit integration e2e bench install system-deps format clean
+.PHONY: run test lint policy unit integration e2e fuzz bench install system-deps format clean
 
 POLICY_VENV := .venv-policy
 CHECKOV_VERSION := 3.3.30
@@ -60,9 +60,13 @@ integration: $(STAMP)
 e2e: $(STAMP) system-deps
 	$(BIN)/pytest tests/e2e -q $(PYTEST_ARGS)
 
-# Whole suite: lint, then every tier (slow ones included), two workers.
+# Whole suite: lint, then every tier (slow ones included, schemathesis in its short run), two workers.
 test: $(STAMP) system-deps lint policy
 	$(BIN)/pytest -q -n 2 --timeout 600 $(PYTEST_ARGS)
+
+# The long schemathesis run against the local stack (100 fuzzed examples per operation; make test runs 10).
+fuzz: $(STAMP)
+	FOLLOWUP_FUZZ=long $(BIN)/pytest tests/e2e/test_api_fuzz.py -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
