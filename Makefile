@@ -66,7 +66,7 @@ test: $(STAMP) system-deps lint policy
 
 # The long schemathesis run against the local stack (100 fuzzed examples per operation; make test runs 10).
 fuzz: $(STAMP)
-	FOLLOWUP_FUZZ=long $(BIN)/pytest tests/e2e/test_api_fuzz.py -q $(PYTEST_ARGS)
+	FOLLOWUP_FUZZ=long $(BIN)/pytest tests/e2e/test_api_fuzz.py -q -s --timeout 1600 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

@@ -64,3 +64,4 @@ def test_generated_requests_never_get_a_server_error_and_conform_to_the_schema(
     assert generated is not None, output[-3000:]
     assert int(generated.group(1)) >= MINIMUM_GENERATED, output[-3000:]
     assert result.returncode == 0, output[-6000:]
+    print(f"schemathesis: {generated.group(1)} generated cases, {EXAMPLES_PER_OPERATION} fuzzed per operation")
