@@ -7,7 +7,7 @@ PORT ?= 3000
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint policy build unit integration e2e bench install system-deps format clean
+.PHONY: run test lint policy build unit integration e2e fuzz bench install system-deps format clean
 
 POLICY_VENV := .venv-policy
 CHECKOV_VERSION := 3.3.30
@@ -86,6 +86,10 @@ e2e: $(STAMP) system-deps
 # the tests that share one sam build (xdist_group) on one worker.
 test: $(STAMP) system-deps lint policy build
 	$(BIN)/pytest -q -n 2 --dist loadgroup --timeout 600 $(PYTEST_ARGS)
+
+# The long schemathesis run against the local stack (100 fuzzed examples per operation; make test runs 10).
+fuzz: $(STAMP)
+	FOLLOWUP_FUZZ=long $(BIN)/pytest tests/e2e/test_api_fuzz.py -q -s --timeout 1600 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

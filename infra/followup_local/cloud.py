@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import json
 import re
@@ -627,6 +628,28 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, interval: f
     return predicate()
 
 
+@functools.cache
+def _data_loader(data_path: str | None) -> Any:
+    from botocore.loaders import create_loader
+
+    return create_loader(data_path)
+
+
+@contextlib.contextmanager
+def shared_botocore_data() -> Iterator[None]:
+    """Every botocore session created inside shares one data loader: the service models and endpoint data are read
+    and parsed once per process instead of once per session (a deployment per test made two sessions, and parsing
+    botocore's JSON was half of provisioning it). Sessions, clients and their state stay per deployment."""
+    import botocore.session
+
+    real = botocore.session.create_loader
+    botocore.session.create_loader = _data_loader
+    try:
+        yield
+    finally:
+        botocore.session.create_loader = real
+
+
 @contextlib.contextmanager
 def in_process_cloud(at: datetime, *, parameters: Mapping[str, str] | None = None) -> Iterator[LocalCloud]:
     """The whole pipeline on in-process moto (`mock_aws`), provisioned from template.yaml, clock frozen at `at`.
@@ -641,7 +664,7 @@ def in_process_cloud(at: datetime, *, parameters: Mapping[str, str] | None = Non
     from followup_local.provision import provision
     from followup_local.template import load_template
 
-    with mock_aws():
+    with mock_aws(), shared_botocore_data():
         reset_handler_caches()
         session = boto3.session.Session(region_name="us-east-1")
         template = load_template()

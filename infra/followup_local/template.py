@@ -7,6 +7,7 @@ CloudFormation short tags (``!Ref``, ``!GetAtt``, ``!Sub`` ...) become their lon
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -224,6 +225,17 @@ def _is_intrinsic(value: dict[str, Any]) -> bool:
 
 
 def load_template(path: Path | None = None) -> SamTemplate:
-    """Load the repository's template.yaml (or ``path``)."""
+    """Load the repository's template.yaml (or ``path``).
+
+    The parsed body is kept per file version (path, size, modification time) and each caller gets its own copy: the
+    tests and the benchmark provision a fresh deployment many times, and parsing the YAML was a tenth of that.
+    """
     template_path = (path or DEFAULT_TEMPLATE_PATH).resolve()
-    return SamTemplate(path=template_path, body=load_cfn_yaml(template_path.read_text(encoding="utf-8")))
+    status = template_path.stat()
+    body = _parsed(template_path, status.st_size, status.st_mtime_ns)
+    return SamTemplate(path=template_path, body=copy.deepcopy(body))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: Path, size: int, modified_ns: int) -> dict[str, Any]:
+    return load_cfn_yaml(path.read_text(encoding="utf-8"))

@@ -207,12 +207,12 @@ def test_a_client_that_disconnects_mid_request_leaves_no_traceback(stack: Runnin
 # -- stalled and trickling clients ------------------------------------------------------------------------------
 
 TIMEOUT_SECONDS = 1.0
-MAX_CONNECTIONS = 8
+MAX_CONNECTIONS = 16
 
 
 @pytest.fixture(scope="module")
 def tight_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    """A stack with a 1 s socket timeout (3 s to receive a request) and 8 connections at once."""
+    """A stack with a 1 s socket timeout (3 s to receive a request) and 16 connections at once."""
     running = start_stack(
         tmp_path_factory.mktemp("tight"),
         arguments=["--socket-timeout", str(TIMEOUT_SECONDS), "--max-connections", str(MAX_CONNECTIONS)],
@@ -260,7 +260,7 @@ def test_stalled_clients_are_dropped_and_hold_a_bounded_number_of_threads(tight_
 
     # Then they hold at most the connection limit in threads, a real client is still answered soon, and every
     # stalled connection is closed by the server
-    assert peak <= baseline + MAX_CONNECTIONS + 2, (baseline, peak)
+    assert peak <= baseline + MAX_CONNECTIONS + 4, (baseline, peak)
     deadline = time.monotonic() + 15
     status = None
     while time.monotonic() < deadline:
@@ -276,7 +276,7 @@ def test_stalled_clients_are_dropped_and_hold_a_bounded_number_of_threads(tight_
     for connection in stalled:
         connection.close()
     time.sleep(TIMEOUT_SECONDS * 2)
-    assert _threads(stack.process.pid) <= baseline + 2
+    assert _threads(stack.process.pid) <= baseline + 4
     assert "Traceback" not in stack.output()
 
 
