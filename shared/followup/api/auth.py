@@ -1,6 +1,8 @@
 """Request authentication: a Bearer API key, or an HMAC-SHA256 webhook signature over the raw body.
 
-Every comparison is constant-time; a signature older or newer than the tolerance is refused (replay window).
+Every comparison is constant-time; a signature older or newer than the tolerance is refused (replay window), and
+within the window a signature is accepted once (`followup.api.replay`, keyed by `VerifiedSignature.replay_key`).
+The header is parsed strictly: ASCII decimal digits for `t`, ASCII hex for `v1`, anything else is a 401.
 """
 
 from __future__ import annotations
