@@ -1,4 +1,4 @@
-"""A webhook signature is accepted once (CONTRACT §2): the signature has no nonce, so within its ±300 s window the
+"""A webhook signature is accepted once (README "The HTTP API"): the signature has no nonce, so within its ±300 s window the
 same bytes could be sent again — a replay must never act twice.
 
 The first request a signature authenticates records `(t, v1)` with one conditional put (`SIG#<sha256(t.v1)>` in
