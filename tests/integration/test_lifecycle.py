@@ -282,7 +282,9 @@ def test_an_auto_mode_message_the_linter_would_hold_goes_to_the_candidate_as_a_d
     held = Finding(rule="pasted_capital", severity="hard", message="capitalised mid-sentence, as typed: Design")
     real_lint = send.lint_message
     monkeypatch.setattr(
-        send, "lint_message", lambda req, fu, msg: [held] if fu.id == "thank_you-0" else real_lint(req, fu, msg)
+        send,
+        "lint_message",
+        lambda req, fu, msg, **kw: [held] if fu.id == "thank_you-0" else real_lint(req, fu, msg, **kw),
     )
     accepted = _submit(cloud, load_example("interview.json"))
     interview_id = accepted["interview_id"]

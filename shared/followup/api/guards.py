@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import datetime
 from typing import Any
 
 from followup.api.auth import AuthenticationError, Credentials, authenticate_request
@@ -24,6 +25,12 @@ JSON_ROUTES = ("/interviews", "/preview")
 JSON_MEDIA_TYPE = "application/json"
 # JSON is UTF-8 (RFC 8259); a charset parameter, when given, must say so.
 JSON_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii"})
+
+
+def signature_now() -> datetime:
+    """The instant the webhook signature window is measured against: real time (the signer is outside the
+    pipeline). On AWS that is the clock; the local stack, whose clock may be virtual, swaps in real time here."""
+    return clock.now()
 
 
 def raw_body(event: dict[str, Any]) -> bytes:
@@ -109,7 +116,7 @@ def guard_request(event: dict[str, Any]) -> Credentials | None:
             body,
             api_key=deps.secrets.get(deps.settings.api_key_parameter),
             webhook_secret=deps.secrets.get(deps.settings.webhook_secret_parameter),
-            now=clock.now(),
+            now=signature_now(),
         )
     except AuthenticationError as exc:
         raise ApiError(401, "unauthorized", str(exc)) from None

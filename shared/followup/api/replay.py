@@ -1,5 +1,5 @@
-"""A webhook signature is accepted once (README "The HTTP API"): the signature has no nonce, so within its ±300 s window the
-same bytes could be sent again — a replay must never act twice.
+"""A webhook signature is accepted once (README "The HTTP API"): the signature has no nonce, so within its ±300 s
+window the same bytes could be sent again — a replay must never act twice.
 
 The first request a signature authenticates records `(t, v1)` with one conditional put (`SIG#<sha256(t.v1)>` in
 the follow-up table, kept an hour by TTL: well past the window). What a later request with the same signature

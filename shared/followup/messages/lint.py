@@ -27,6 +27,7 @@ from itertools import combinations
 from typing import Any, Literal
 
 from followup.core.text import HONORIFICS, MONTHS
+from followup.domain.calendar import interviewer_calendar
 from followup.domain.kinds import FollowUpKind
 from followup.domain.models import InterviewRequest, Plan, PlannedFollowUp
 from followup.messages.context import addressee
@@ -618,6 +619,17 @@ def _recipient(request: InterviewRequest, follow_up_id: str) -> str:
 # --- a whole plan -------------------------------------------------------------------------------------------------
 
 
+def recipients_working_day(request: InterviewRequest) -> Callable[[PlannedFollowUp], bool]:
+    """Whether a company-facing follow-up is due on a working day of its recipient (their country, subdivision and
+    weekend: `followup.domain.calendar`), read in the recipient's timezone."""
+
+    def working(follow_up: PlannedFollowUp) -> bool:
+        index = addressee(request, follow_up)[0]
+        return interviewer_calendar(request, index).is_working_day(follow_up.local_due_at().date())
+
+    return working
+
+
 def lint_plan(request: InterviewRequest, plan: Plan, render: Renderer = render_follow_up) -> dict[str, list[Finding]]:
     """Render every follow-up of `plan` with `render` and lint it; panel findings go to both thank-yous of a pair.
 
@@ -626,6 +638,7 @@ def lint_plan(request: InterviewRequest, plan: Plan, render: Renderer = render_f
     """
     findings: dict[str, list[Finding]] = {}
     rendered: dict[str, RenderedMessage] = {}
+    working_day = recipients_working_day(request)
     for follow_up in plan.follow_ups:
         try:
             message = render(request, follow_up)
@@ -633,7 +646,7 @@ def lint_plan(request: InterviewRequest, plan: Plan, render: Renderer = render_f
             findings[follow_up.id] = [_finding("renders", f"could not render: {type(exc).__name__}: {exc}")]
             continue
         rendered[follow_up.id] = message
-        findings[follow_up.id] = lint_message(request, follow_up, message)
+        findings[follow_up.id] = lint_message(request, follow_up, message, working_day=working_day)
     for finding in lint_panel(request, rendered):
         for follow_up_id in finding.follow_up_ids:
             findings[follow_up_id].append(finding)

@@ -39,7 +39,7 @@ from followup.core.text import parse_instant
 from followup.domain.events import EXPIRE_REVIEW, SchedulePayload
 from followup.domain.kinds import FollowUpKind
 from followup.domain.models import FollowUpStatus, InterviewRequest
-from followup.messages.lint import hard_failure_reason, lint_message
+from followup.messages.lint import hard_failure_reason, lint_message, recipients_working_day
 from followup.messages.render import RenderedMessage, TemplateSet, render_follow_up
 
 logger = Logger(child=True)
@@ -281,7 +281,9 @@ class FollowUpSender:
                     self._reply_address(record),
                     from_candidate=from_candidate,
                 )
-            held = hard_failure_reason(lint_message(request, record.planned(), message))
+            held = hard_failure_reason(
+                lint_message(request, record.planned(), message, working_day=recipients_working_day(request))
+            )
         except Exception as exc:  # a stored interview that no longer renders must not block the queue
             logger.exception("render failed", extra=log)
             return self._fail_claimed(record, f"could not render: {type(exc).__name__}", now)
