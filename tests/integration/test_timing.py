@@ -58,7 +58,9 @@ def test_a_draft_approved_at_2330_goes_the_next_working_morning() -> None:
         assert status == 202, accepted
         interview_id = accepted["interview_id"]
         _advance_to(cloud, datetime(2026, 11, 17, 9, 5, tzinfo=NY))
-        assert _follow_up(cloud, interview_id, "thank_you-0")["status"] == "awaiting_approval"
+        thank_you = _follow_up(cloud, interview_id, "thank_you-0")
+        assert thank_you["status"] == "awaiting_approval"
+        assert "the interview ended too late for Monday's send window" in thank_you["timing"]
         token = _approve_link(cloud)
 
         # When the candidate opens the approve link at 23:30 that evening
@@ -81,6 +83,7 @@ def test_a_draft_approved_at_2330_goes_the_next_working_morning() -> None:
         )
         assert f"{interview_id}-thank_you-0-hold" not in {s["Name"] for s in cloud.pending_schedules()}
         assert _follow_up(cloud, interview_id, "thank_you-0")["due_at"] == "2026-11-18T14:00:00Z"
+        assert _follow_up(cloud, interview_id, "thank_you-0")["timing"] is None  # the old reason no longer applies
         approved = [e for e in _view(cloud, interview_id)["timeline"] if e["event"] == "approved"]
         assert approved[0]["detail"] == "thank_you-0: goes 2026-11-18T14:00:00Z"
 
@@ -186,3 +189,25 @@ def test_the_interview_view_and_the_202_explain_a_delayed_thank_you() -> None:
         status, preview = cloud.api("POST", "/preview", payload)
         assert status == 200
         assert next(f for f in preview["follow_ups"] if f["id"] == "thank_you-0")["timing"] == reason
+
+
+def test_a_new_decision_date_replaces_the_check_ins_timing_reason() -> None:
+    payload = load_example("interview.json")
+    payload["next_steps"]["decision_expected_by"] = "2026-11-25"  # the thank-you goes that day
+    with in_process_cloud(datetime(2026, 11, 24, 21, 0, tzinfo=UTC)) as cloud:
+        status, accepted = cloud.api("POST", "/interviews", payload)
+        assert status == 202, accepted
+        interview_id = accepted["interview_id"]
+        check_in = _follow_up(cloud, interview_id, "check_in")
+        assert check_in["timing"] == (
+            "goes Monday morning (30 Nov, 10:00 their time): the decision expected by Wednesday 25 Nov leaves too "
+            "little time after the thank-you"
+        )
+        # When, an hour later, the decision date moves to Friday 18 Dec, the check-in goes Monday 21 Dec and needs no
+        # explanation
+        cloud.advance(3600)
+        status, body = cloud.api("PATCH", f"/interviews/{interview_id}", {"decision_expected_by": "2026-12-18"})
+        assert status == 200, body
+        check_in = _follow_up(cloud, interview_id, "check_in")
+        assert check_in["due_at"] == "2026-12-21T15:00:00Z"
+        assert check_in["timing"] is None

@@ -341,6 +341,9 @@ class FollowUpTable:
 
         A cancelled, sent, suppressed, already-claimed or not-yet-due follow-up (a stale message for a re-planned
         one) fails the condition; the item as it was comes back with the failure, so the caller knows why.
+        "Due" compares instants: `due_at` and the horizon (`now` + `early_tolerance`) are both `iso_utc` strings
+        (fixed-width UTC), whose order is the order of the instants; no local wall time is involved, and the schedule
+        that delivers it names the same UTC instant (`adapters.scheduler.at_expression`).
         The claim token makes the write safe to retry: when a retried attempt meets its own earlier success
         (the first answer was lost on the way back), the item carries our token and the claim is ours.
         """

@@ -20,9 +20,28 @@ def _local(instant: datetime, timezone: str) -> str:
     return instant.astimezone(ZoneInfo(timezone)).isoformat(timespec="minutes")
 
 
-def _timing_words(detail: str | None, follow_up_id: str) -> str | None:
-    # A timeline detail reads "<follow-up id>: <why>"; the view shows only the why.
-    return None if detail is None else detail.removeprefix(f"{follow_up_id}: ")
+# Timeline events after which a follow-up's earlier timing reason no longer describes its due time.
+_RETIMED = frozenset({"planned_late", "approved"})
+
+
+def timing_by_follow_up(bundle: InterviewBundle) -> dict[str, str]:
+    """Why each follow-up goes when it does, when not obvious, by follow-up id: the latest `timing` timeline entry
+    the planner wrote for it ("<follow-up id>: <why>"; an empty why clears it), unless it was moved since (a late
+    plan, an approval). For the interview view and the plan page."""
+    timing: dict[str, str] = {}
+    for entry in bundle.timeline:
+        follow_up_id = entry.get("follow_up_id")
+        if not follow_up_id:
+            continue
+        if entry["event"] == "timing":
+            why = str(entry["detail"]).removeprefix(f"{follow_up_id}:").strip()
+            if why:
+                timing[str(follow_up_id)] = why
+            else:
+                timing.pop(str(follow_up_id), None)
+        elif entry["event"] in _RETIMED:
+            timing.pop(str(follow_up_id), None)
+    return timing
 
 
 def interview_view(bundle: InterviewBundle) -> dict[str, Any]:
@@ -37,8 +56,7 @@ def interview_view(bundle: InterviewBundle) -> dict[str, Any]:
     )
     if bundle.interview.get("outcome"):
         interview["outcome"] = bundle.interview["outcome"]
-    # Why each follow-up is due when it is, when not obvious: the planner writes it to the timeline.
-    timing = {entry["follow_up_id"]: entry["detail"] for entry in bundle.timeline if entry["event"] == "timing"}
+    timing = timing_by_follow_up(bundle)
     follow_ups = []
     for record in bundle.follow_ups:
         due = parse_instant(record.due_at)
@@ -52,7 +70,7 @@ def interview_view(bundle: InterviewBundle) -> dict[str, Any]:
                 "status": record.status,
                 "message_id": record.message_id,
                 "reason": record.reason,
-                "timing": _timing_words(timing.get(record.follow_up_id), record.follow_up_id),
+                "timing": timing.get(record.follow_up_id),
             }
         )
     timeline = [{"at": entry["at"], "event": entry["event"], "detail": entry["detail"]} for entry in bundle.timeline]

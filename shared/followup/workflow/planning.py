@@ -77,12 +77,15 @@ def not_in_the_past(
     return kept, moved
 
 
-def _timing_entries(follow_ups: Iterable[PlannedFollowUp], at: datetime) -> list[TimelineEntry]:
-    # Why a follow-up goes when it does, when not obvious: read back by the interview's view and plan page.
+def _timing_entries(
+    follow_ups: Iterable[PlannedFollowUp], at: datetime, *, replanned: bool = False
+) -> list[TimelineEntry]:
+    """Why a follow-up goes when it does, when not obvious: read back by the interview's view and plan page. A
+    re-planned follow-up without a reason gets an empty one, which clears the reason it had."""
     return [
-        TimelineEntry(at=at, event="timing", detail=f"{item.id}: {item.reason}", follow_up_id=item.id)
+        TimelineEntry(at=at, event="timing", detail=f"{item.id}: {item.reason or ''}".rstrip(), follow_up_id=item.id)
         for item in follow_ups
-        if item.reason
+        if item.reason or replanned
     ]
 
 
@@ -289,17 +292,20 @@ class Planner:
         request = InterviewRequest.model_validate(document)
         now = self._now()
         follow_ups, late = not_in_the_past(request, event.follow_ups, now)
-        moved = 0
+        moved: list[PlannedFollowUp] = []
         for item in follow_ups:
             if not self._table.reschedule(interview_id, item, document=document):
                 continue  # sent, cancelled or claimed meanwhile: nothing to move
             self.delete_schedules(interview_id, [item.id])
             self._schedule(interview_id, request, item)
-            moved += 1
-        if late:
-            self._table.append_timeline(interview_id, late, _expires_at(bundle, now))
-        logger.info("follow-ups re-planned", extra={"interview_id": interview_id, "moved": moved})
-        return moved
+            moved.append(item)
+        moved_ids = {item.id for item in moved}
+        entries = _timing_entries(moved, now, replanned=True)
+        entries += [entry for entry in late if entry.follow_up_id in moved_ids]
+        if entries:
+            self._table.append_timeline(interview_id, entries, _expires_at(bundle, now))
+        logger.info("follow-ups re-planned", extra={"interview_id": interview_id, "moved": len(moved)})
+        return len(moved)
 
     def schedule_approved(self, event: FollowUpApproved) -> int:
         """An approved draft (its first schedule has fired): schedule the real send at `event.due_at`, the slot the
