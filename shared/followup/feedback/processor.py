@@ -376,6 +376,7 @@ class FeedbackProcessor:
             Nudge,
             nudge_wall_time,
             postponed_nudges,
+            recipient_calendar,
             return_day,
         )
         from followup.feedback.inbound import find_return_date
@@ -393,14 +394,16 @@ class FeedbackProcessor:
         day_first = country is not None and str(country).upper() not in MONTH_FIRST_COUNTRIES
         today = now.astimezone(ZoneInfo(first.timezone)).date()
         returns = find_return_date(mail.text, today, day_first=day_first)
-        day = return_day(returns, today, country)
+        # The recipient's own working days (their country and subdivision, else the company's).
+        calendar = recipient_calendar(document, first.to)
+        day = return_day(returns, today, calendar)
         reason = f"out of office until {returns.isoformat()}" if returns else "out of office (no return date stated)"
         by_id = {record.follow_up_id: record for record in nudges}
         as_nudges = [
             Nudge(record.follow_up_id, record.to, parse_instant(record.due_at), record.timezone) for record in nudges
         ]
         rule_moves = postponed_nudges(
-            as_nudges[nudges.index(first)], as_nudges, day, country, nudge_wall_time(document)
+            as_nudges[nudges.index(first)], as_nudges, day, calendar, nudge_wall_time(document)
         )
         moves = [(by_id[nudge.follow_up_id], due) for nudge, due in rule_moves]
         if not moves:

@@ -525,6 +525,9 @@ def show_plan(id: str):  # type: ignore[no-untyped-def]
     document = bundle.interview["document"]
     request = InterviewRequest.model_validate(document)
     candidate_zone = request.candidate_timezone()
+    from followup.api.views import timing_by_follow_up
+
+    timings = timing_by_follow_up(bundle)
     follow_ups = [
         {
             "id": record.follow_up_id,
@@ -536,6 +539,7 @@ def show_plan(id: str):  # type: ignore[no-untyped-def]
             "recipient_time": local_time(_parse_instant(record.due_at), record.timezone),
             "candidate_time": local_time(_parse_instant(record.due_at), candidate_zone),
             "reason": record.reason,
+            "timing": timings.get(record.follow_up_id),
         }
         for record in bundle.follow_ups
     ]
