@@ -134,5 +134,5 @@ def test_an_invalid_email_is_shown_beside_its_field_with_the_other_values_kept(s
     assert page.get_by_role("heading", name="Preview: nothing has been scheduled yet").is_visible()
     previews = page.locator("article.message")
     assert previews.count() >= 3  # a thank-you to each interviewer, then the check-ins
-    assert "Thank you, Alan" in previews.all_inner_texts()[0] + previews.all_inner_texts()[1]
+    assert "Hi Alan," in previews.all_inner_texts()[0] + previews.all_inner_texts()[1]
     assert stack.get("/_local/schedules").json()["Schedules"] == schedules_before

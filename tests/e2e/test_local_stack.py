@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import email
+import email.header
 import json
 import subprocess
 import sys
@@ -115,12 +117,14 @@ def test_bearer_submission_is_sent_when_the_clock_passes_its_due_time(stack: Run
     page = stack.get("/_local/outbox.html")
     assert page.status == 200
     assert page.headers["content-type"].startswith("text/html")
-    assert "Thank you, Grace" in page.text
+    assert "With thanks – Senior Data Engineer at Analytical Engines" in page.text
     assert HOSTILE_TOPIC not in page.text
     assert "&lt;script&gt;" in page.text
     eml = stack.get(f"/_local/outbox/{mail['message_id']}.eml")
     assert eml.status == 200
-    assert b"Subject: Thank you, Grace" in eml.body
+    parsed = email.message_from_bytes(eml.body)
+    subject = str(email.header.make_header(email.header.decode_header(parsed["Subject"])))
+    assert subject == "With thanks – Senior Data Engineer at Analytical Engines"
     assert (stack.workdir / ".local" / "outbox" / f"{mail['message_id']}.eml").is_file()
 
     # When the rest of the plan comes due
