@@ -254,6 +254,15 @@ def _plan_night_instants(cloud: LocalCloud, sweep: Sweep) -> dict[str, datetime]
             interviewer_index=0,
         )
         _plan_through_the_planner(cloud, interview_id, document, item)
+        # These are planted at night, on a weekend, to test the scheduler and the claim, not the cadence: marked as
+        # approved by the candidate, so the send-time linter (which holds weekend mail to the company for review)
+        # lets them go and the test measures delivery at the instant.
+        cloud.session.client("dynamodb", region_name=cloud.provisioned.region).update_item(
+            TableName=cloud.provisioned.physical["FollowUpTable"],
+            Key={"pk": {"S": f"IV#{interview_id}"}, "sk": {"S": "FU#thank_you-0"}},
+            UpdateExpression="SET approved = :yes",
+            ExpressionAttributeValues={":yes": {"BOOL": True}},
+        )
         sweep.planned += 1
         sweep.interviews[interview_id] = _label(tz, day, which)
         due_times[interview_id] = due
