@@ -468,7 +468,35 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--full", action="store_true", help="print each message's text too")
     outbox.add_argument("--json", action="store_true", help="print the outbox as JSON")
     outbox.set_defaults(handler=command_outbox)
+
+    redrive = commands.add_parser(
+        "redrive",
+        help="move dead-lettered follow-ups back to the send queue",
+        description="Move every message of one or more dead-letter queues (the send DLQ, the scheduler DLQ) back to "
+        "the send queue, so the sender tries them again (its claim makes a repeat harmless). Uses your AWS "
+        "credentials, or --endpoint-url for the local stack's embedded AWS.",
+    )
+    redrive.add_argument("--from-queue-url", action="append", required=True, help="a dead-letter queue (repeatable)")
+    redrive.add_argument("--to-queue-url", required=True, help="the send queue")
+    redrive.add_argument("--region", default=None, help="AWS region (default: your configuration)")
+    redrive.add_argument("--endpoint-url", default=None, help="another SQS endpoint (e.g. the local stack's)")
+    redrive.set_defaults(handler=command_redrive)
     return parser
+
+
+def command_redrive(args: argparse.Namespace) -> int:
+    import boto3
+
+    from followup.adapters.sqs import move_messages
+
+    client = boto3.client("sqs", region_name=args.region, endpoint_url=args.endpoint_url)
+    total = 0
+    for source in args.from_queue_url:
+        moved = move_messages(client, source, args.to_queue_url)
+        print(f"moved {moved} message(s) from {source}")
+        total += moved
+    print(f"{total} message(s) back on {args.to_queue_url}")
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
