@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -101,6 +102,24 @@ def _current(interview_id: str) -> InterviewBundle | Intake:
 ACTION_ROUNDS = 5
 
 
+def _until_settled(
+    interview_id: str,
+    on_stored: Callable[[InterviewBundle], dict[str, Any]],
+    on_intake: Callable[[Intake], dict[str, Any] | None],
+    what: str,
+) -> Response[str]:
+    """Apply an action to the stored interview, or to its intake before the planner stored it (the 202 gap), redone
+    on what it finds when the two race; a 409 when the interview keeps changing."""
+    for _ in range(ACTION_ROUNDS):
+        found = _current(interview_id)
+        if isinstance(found, InterviewBundle):
+            return json_response(200, on_stored(found))
+        result = on_intake(found)
+        if result is not None:
+            return json_response(200, result)
+    raise ApiError(409, "conflict", f"the interview changed while {what}; retry")
+
+
 @router.post(
     "/interviews/<id>/outcome",
     summary="Record the outcome; every pending follow-up it ends is cancelled and its schedule deleted",
@@ -113,14 +132,12 @@ def post_outcome(id: str, outcome: Annotated[OutcomeRequest, Body()]):  # type: 
     from followup.workflow.lifecycle import record_early_outcome, record_outcome
 
     deps = services()
-    for _ in range(ACTION_ROUNDS):
-        found = _current(id)
-        if isinstance(found, InterviewBundle):
-            return json_response(200, record_outcome(deps.table, deps.publisher, found, outcome, clock.now()))
-        result = record_early_outcome(deps.table, found, outcome, clock.now())
-        if result is not None:
-            return json_response(200, result)
-    raise ApiError(409, "conflict", "the interview changed while the outcome was being recorded; retry")
+    return _until_settled(
+        id,
+        lambda bundle: record_outcome(deps.table, deps.publisher, bundle, outcome, clock.now()),
+        lambda intake: record_early_outcome(deps.table, intake, outcome, clock.now()),
+        "the outcome was being recorded",
+    )
 
 
 @router.patch(
@@ -135,14 +152,12 @@ def patch_interview(id: str, change: Annotated[DecisionDateChange, Body()]):  # 
     from followup.workflow.lifecycle import change_decision_date, change_early_decision_date
 
     deps = services()
-    for _ in range(ACTION_ROUNDS):
-        found = _current(id)
-        if isinstance(found, InterviewBundle):
-            return json_response(200, change_decision_date(deps.table, deps.publisher, found, change, clock.now()))
-        result = change_early_decision_date(deps.table, found, change, clock.now())
-        if result is not None:
-            return json_response(200, result)
-    raise ApiError(409, "conflict", "the interview changed while the decision date was recorded; retry")
+    return _until_settled(
+        id,
+        lambda bundle: change_decision_date(deps.table, deps.publisher, bundle, change, clock.now()),
+        lambda intake: change_early_decision_date(deps.table, intake, change, clock.now()),
+        "the decision date was recorded",
+    )
 
 
 @router.delete(
