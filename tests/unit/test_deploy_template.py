@@ -55,7 +55,7 @@ EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("iam:PassRole", "SchedulerRole"),
         ("dynamodb:Query", "FollowUpTable"),  # load_interview
         ("dynamodb:BatchGetItem", "FollowUpTable"),  # is_suppressed
-        ("dynamodb:PutItem", "FollowUpTable"),  # store_planned_interview (transaction of puts)
+        ("dynamodb:PutItem", "FollowUpTable"),  # store_interview (transaction of puts)
         ("dynamodb:UpdateItem", "FollowUpTable"),  # reschedule
         ("sqs:SendMessage", "PlannerDeadLetterQueue"),  # SAM: EventInvokeConfig OnFailure destination
     },

@@ -118,34 +118,6 @@ class FollowUpTable:
             }
         }
 
-    def store_planned_interview(
-        self,
-        *,
-        interview_id: str,
-        submitted_at: datetime,
-        document: Mapping[str, Any],
-        follow_ups: Sequence[PlannedFollowUp],
-        timeline: Sequence[TimelineEntry],
-        expires_at: datetime,
-        initial_status: FollowUpStatus = FollowUpStatus.SCHEDULED,
-        status_overrides: Mapping[str, FollowUpStatus] | None = None,
-    ) -> bool:
-        """Write the interview, its follow-ups and timeline in one transaction.
-
-        Returns False when the interview was already stored (a redelivered event): nothing is written twice.
-        """
-        outcome = self.store_interview(
-            interview_id=interview_id,
-            submitted_at=submitted_at,
-            document=document,
-            follow_ups=follow_ups,
-            timeline=timeline,
-            expires_at=expires_at,
-            initial_status=initial_status,
-            status_overrides=status_overrides,
-        )
-        return outcome is StoreOutcome.STORED
-
     def store_interview(
         self,
         *,
