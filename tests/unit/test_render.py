@@ -578,3 +578,46 @@ def test_importing_render_does_not_load_boto3_or_holidays() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("legal", "signature", "country", "expected"),
+    [
+        # The legal name with a middle name dropped is not a preferred name: the given name greets them.
+        ("Rafael Augusto Nogueira", "Rafael Nogueira\nEngenheiro Civil", "BR", "Rafael"),
+        ("María José García López", "María José García", "ES", "María José"),
+        ("Robert Smith", "Robert Smith", "US", "Robert"),
+        # A different given name signed with the legal family name: the name they go by, without the surname.
+        ("Robert Smith", "Bob Smith", "US", "Bob"),
+        # Given names signed without the family name that leads the legal one: kept as signed.
+        ("Nguyen Minh Anh", "Minh Anh", "VN", "Minh Anh"),
+        ("Priya Ramanathan", "Dr. Priya Ramanathan, PhD", "IN", "Priya"),
+        ("Prof. Dr. Hans-Peter Müller", "Prof. Dr. Hans-Peter Müller", "DE", "Hans-Peter"),  # stacked titles
+    ],
+)
+def test_candidate_is_greeted_by_the_name_they_go_by(legal: str, signature: str, country: str, expected: str) -> None:
+    from followup.messages.names import candidate_preferred_name
+
+    assert candidate_preferred_name(legal, None, signature, country) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "family"),
+    [
+        ("Senior Site Engineer", "construction"),
+        ("Civil Engineer II", "construction"),
+        ("Structural Design Engineer", "construction"),
+        ("Senior Process Engineer", "process engineering"),
+        ("Chemical Engineer (Scale-up)", "process engineering"),
+        ("Site Reliability Engineer", "engineering"),  # "site" alone is not a building site
+        ("Staff Software Engineer", "engineering"),
+        ("Year 5 Teacher", "teaching"),
+        ("Assistant Principal, Middle School", "teaching"),
+        ("Principal Scientist, Process Chemistry", "science"),  # "principal" alone is a grade, not a school head
+        ("Senior Data Scientist", "engineering"),
+    ],
+)
+def test_work_sample_advice_follows_the_field(title: str, family: str) -> None:
+    from followup.messages.fields import advice_for_role
+
+    assert advice_for_role(title).family == family

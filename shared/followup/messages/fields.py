@@ -153,11 +153,64 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...], FieldAdvice], ...] = (
     ),
     (
         "teaching",
-        ("teacher", "teaching", "tutor", "instructor", "educator", "principal", "headteacher", "sen", "curriculum"),
+        (
+            "teacher",
+            "teaching",
+            "tutor",
+            "instructor",
+            "educator",
+            # Not "principal" alone: a Principal Scientist or Principal Engineer is not a school head.
+            "school principal",
+            "vice principal",
+            "assistant principal",
+            "deputy principal",
+            "headteacher",
+            "sen",
+            "curriculum",
+        ),
         FieldAdvice(
             "teaching",
             "a lesson plan or unit outline you have taught, with a note on how it went",
             "a sample lesson plan",
+        ),
+    ),
+    (
+        # Before design and engineering: a site or civil engineer offers site work, not a code sample.
+        "construction",
+        (
+            "site engineer",
+            "site manager",
+            "resident engineer",
+            "civil",
+            "structural",
+            "construction",
+            "quantity surveyor",
+            "geotechnical",
+            "building services",
+        ),
+        FieldAdvice(
+            "construction",
+            "a method statement or a look-ahead schedule you wrote for a past project (client details removed)",
+            "a method statement from a past project",
+        ),
+    ),
+    (
+        "process engineering",
+        (
+            "chemical engineer",
+            "process engineer",
+            "mechanical engineer",
+            "electrical engineer",
+            "manufacturing engineer",
+            "plant engineer",
+            "materials engineer",
+            "aerospace engineer",
+            "process safety",
+        ),
+        FieldAdvice(
+            "process engineering",
+            "a technical report or a design calculation you produced (confidential details removed)",
+            "a technical report I wrote",
         ),
     ),
     (
@@ -190,6 +243,16 @@ _FAMILIES: tuple[tuple[str, tuple[str, ...], FieldAdvice], ...] = (
             "engineering",
             "a code sample or a design document you wrote (public, or with confidential details removed)",
             "a code sample or a design doc",
+        ),
+    ),
+    (
+        # After engineering, so a data scientist still offers a code sample.
+        "science",
+        ("scientist", "chemist", "biologist", "microbiologist", "biochemist", "physicist", "formulation"),
+        FieldAdvice(
+            "science",
+            "a technical report, a paper or a poster you wrote (confidential details removed)",
+            "a technical report or paper I wrote",
         ),
     ),
     (

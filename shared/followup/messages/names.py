@@ -14,6 +14,7 @@ Rules (docs/templates.md "Names"):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from followup.core.text import CONTROL_CHARS, HONORIFICS, LINE_BREAKS
@@ -152,13 +153,17 @@ class Greeting:
 
 
 def split_honorific(name: str) -> tuple[str | None, list[str]]:
-    """("Dr.", ["Patricia", "Okonkwo-Hale"]) for "Dr. Patricia Okonkwo-Hale"; (None, tokens) without one."""
+    """("Dr.", ["Patricia", "Okonkwo-Hale"]) for "Dr. Patricia Okonkwo-Hale"; (None, tokens) without one. Stacked
+    titles ("Prof. Dr. Hans-Peter Müller") keep the first, the highest, and drop the rest."""
     tokens = _clean(name).split(" ")
     if len(tokens) > 1 and tokens[0].rstrip(".").lower() in HONORIFICS:
         bare = tokens[0].rstrip(".")
         # "Dr" and "Dr." are both written; the greeting uses the dotted form for abbreviations.
         honorific = tokens[0] if tokens[0].endswith(".") or bare.lower() not in _ABBREVIATED else bare + "."
-        return honorific, tokens[1:]
+        rest = tokens[1:]
+        while len(rest) > 1 and rest[0].rstrip(".").lower() in HONORIFICS:
+            rest = rest[1:]
+        return honorific, rest
     return None, tokens
 
 
@@ -254,9 +259,24 @@ def candidate_preferred_name(name: str, preferred: str | None, signature: str | 
     line = " ".join(tokens)
     _, legal_tokens = split_honorific(name)
     looks_like_a_name = bool(line and _NAME_LINE.match(line)) and len(tokens) <= 4
-    if looks_like_a_name and line.casefold() != " ".join(legal_tokens).casefold():
-        return line
-    return given_name(name, country)
+    if not looks_like_a_name or _shortened_legal_name(tokens, legal_tokens):
+        return given_name(name, country)
+    # "Bob Smith" signed for "Robert Smith": the name they go by, without the family name they share with the legal one.
+    legal = [token.casefold() for token in legal_tokens]
+    if len(tokens) >= 2 and legal and tokens[-1].casefold() == legal[-1] and tokens[0].casefold() not in legal:
+        return " ".join(tokens[:-1])
+    return line
+
+
+def _shortened_legal_name(tokens: Sequence[str], legal_tokens: Sequence[str]) -> bool:
+    """Whether a signed name is the legal name itself or the legal name with middle names dropped ("Rafael Nogueira"
+    for "Rafael Augusto Nogueira"): not a preferred name, so the candidate is still greeted by their given name."""
+    signed = [token.casefold() for token in tokens]
+    legal = [token.casefold() for token in legal_tokens]
+    if not signed or not legal or signed[0] != legal[0]:
+        return False
+    remaining = iter(legal)
+    return all(token in remaining for token in signed)  # a subsequence: each signed token found in order
 
 
 def short_company(name: str) -> str:
