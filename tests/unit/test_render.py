@@ -621,3 +621,15 @@ def test_work_sample_advice_follows_the_field(title: str, family: str) -> None:
     from followup.messages.fields import advice_for_role
 
     assert advice_for_role(title).family == family
+
+
+@pytest.mark.parametrize("value", ["3 yrs team leader, 25 people, night shifts", "led approx 20 ppl on nights"])
+def test_note_shorthand_is_left_out_with_a_warning(value: str) -> None:
+    from followup.messages.phrasing import Refusal, as_background, as_sentence
+
+    for shape in (as_background(value), as_sentence(value)):
+        assert isinstance(shape, Refusal)
+        assert "shorthand" in shape.reason
+    assert as_background("three years as a team leader of 25 people on night shifts") == (
+        "three years as a team leader of 25 people on night shifts"
+    )

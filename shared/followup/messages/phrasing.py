@@ -472,6 +472,19 @@ def as_noun_phrase(value: str, proper: frozenset[str] = frozenset(), *, article:
     return with_article(phrase) if article else phrase
 
 
+# Note-taking shorthand a careful writer spells out in a letter ("3 yrs team leader", "approx 20 ppl w/ mgmt exp").
+_SHORTHAND = frozenset("yrs yr mos mths exp mgmt mgr ppl approx w/ w/o b/c thru govt".split())  # noqa: SIM905
+
+
+def _shorthand(text: str) -> Refusal | None:
+    """A refusal naming the first shorthand word in `text`, or None when it has none."""
+    for word in text.split():
+        bare = word.strip(".,;:!()").lower()
+        if bare in _SHORTHAND or bare.rstrip(".") in _SHORTHAND:
+            return Refusal(f"uses the shorthand '{word.strip(',;:()')}'", "spell it out as you would in a letter")
+    return None
+
+
 def as_sentence(value: str) -> str | Refusal:
     """A first-person statement as one complete sentence, or why it cannot be one.
 
@@ -494,6 +507,8 @@ def as_sentence(value: str) -> str | Refusal:
             "speaks about someone as 'he' or 'she'",
             "write it about yourself; the message speaks to the interviewer as 'you'",
         )
+    if shorthand := _shorthand(text):
+        return shorthand
     first = words[0].lower().strip(",")
     if first in _SUBJECT_STARTS and (first not in ("my", "our") or _has_verb(words[1:])):
         sentence = text
@@ -530,4 +545,6 @@ def as_background(value: str, proper: frozenset[str] = frozenset()) -> str | Ref
         return Refusal(f"is longer than {MAX_SENTENCE_WORDS} words", "shorten it to one line")
     if any(word.strip(".,;:!").lower() in THIRD_PERSON for word in text.split()):
         return Refusal("speaks about someone as 'he' or 'she'", "describe your own experience")
+    if shorthand := _shorthand(text):
+        return shorthand
     return _fix_case(text, proper)
