@@ -141,6 +141,7 @@ def command_run(args: argparse.Namespace) -> int:
         api_key=secret_from_environment("ApiKeyParameterName"),
         webhook_secret=secret_from_environment("WebhookSecretParameterName"),
         form_key=secret_from_environment("FormKeyParameterName"),
+        operator_key=secret_from_environment("OperatorKeyParameterName"),
         clock_start=clock_start,
         log_level=args.log_level.upper(),
         outbox_dir=Path(args.outbox_dir),
@@ -361,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the local stack (what `make run` starts)",
         description="Start the whole pipeline on 127.0.0.1 against embedded AWS (moto): form, API, planner, "
         "scheduler, sender and outbox, on a virtual clock. Secrets come from FOLLOWUP_API_KEY, "
-        "FOLLOWUP_WEBHOOK_SECRET and FOLLOWUP_FORM_KEY (random when unset). Ctrl-C stops it.",
+        "FOLLOWUP_WEBHOOK_SECRET, FOLLOWUP_FORM_KEY and FOLLOWUP_OPERATOR_KEY (random when unset). Ctrl-C stops it.",
     )
     run.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000), help="default: $PORT or 3000")
     run.add_argument(

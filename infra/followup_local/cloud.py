@@ -614,6 +614,10 @@ class LocalCloud:
     def form_key(self) -> str:
         return self.provisioned.secrets["FormKeyParameterName"]
 
+    @property
+    def operator_key(self) -> str:
+        return self.provisioned.secrets["OperatorKeyParameterName"]
+
 
 def form_encode(fields: Mapping[str, str] | Iterable[tuple[str, str]]) -> bytes:
     return urlencode(list(fields.items()) if isinstance(fields, Mapping) else list(fields)).encode()

@@ -83,6 +83,7 @@ SECRET_ENVIRONMENT = {
     "ApiKeyParameterName": "FOLLOWUP_API_KEY",
     "WebhookSecretParameterName": "FOLLOWUP_WEBHOOK_SECRET",
     "FormKeyParameterName": "FOLLOWUP_FORM_KEY",
+    "OperatorKeyParameterName": "FOLLOWUP_OPERATOR_KEY",
 }
 # Variables that could point boto3 at a real account or another endpoint: never inherited by the local stack.
 _AWS_VARIABLES_TO_DROP = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE")
@@ -98,6 +99,7 @@ class StackOptions:
     api_key: str | None = None
     webhook_secret: str | None = None
     form_key: str | None = None
+    operator_key: str | None = None
     clock_start: datetime | None = None
     log_level: str = "WARNING"
     outbox_dir: Path = OUTBOX_DIR
@@ -240,6 +242,7 @@ class LocalStack:
                 "ApiKeyParameterName": self.options.api_key,
                 "WebhookSecretParameterName": self.options.webhook_secret,
                 "FormKeyParameterName": self.options.form_key,
+                "OperatorKeyParameterName": self.options.operator_key,
             }.items()
             if value
         }
@@ -347,6 +350,7 @@ class LocalStack:
             "api_key": self.cloud.api_key,
             "webhook_secret": self.cloud.webhook_secret,
             "form_key": self.cloud.form_key,
+            "operator_key": self.cloud.operator_key,
         }
         # Secrets inside: readable by this user only.
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -730,6 +734,7 @@ def banner(stack: LocalStack) -> str:
         f"  Form         {stack.form_url}",
         f"  API key      {cloud.api_key}",
         f"  Webhook      {cloud.webhook_secret}",
+        f"  Operator key {cloud.operator_key}  (POST /candidates: one deployment, many candidates)",
         f"  Outbox       {stack.url}/_local/outbox.html  (and {stack.options.outbox_dir}/*.eml)",
         f"  Clock        {iso(cloud.clock.now())} ({clock_kind}); {stack.url}/_local/clock",
         "",

@@ -95,6 +95,7 @@ def test_secrets_are_secure_strings_that_decrypt(session: boto3.session.Session,
         "WebhookSecretParameterName",
         "FormKeyParameterName",
         "LinkSecretParameterName",
+        "OperatorKeyParameterName",
     }
     assert provisioned.secrets["ApiKeyParameterName"] == "the-api-key"
     for logical_id, value in provisioned.secrets.items():

@@ -39,6 +39,8 @@ EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("dynamodb:PutItem", "FollowUpTable"),  # append_timeline, use_once, timeline puts in transactions
         ("dynamodb:UpdateItem", "FollowUpTable"),  # cancel_follow_up, approve, update_interview (transaction)
         ("dynamodb:BatchWriteItem", "FollowUpTable"),  # delete_interview
+        ("dynamodb:GetItem", "FollowUpTable"),  # natural_key_holder, load_intake, candidate profiles
+        ("dynamodb:DeleteItem", "FollowUpTable"),  # release_natural_key, deleting a candidate
         ("dynamodb:GetItem", "IdempotencyTable"),
         ("dynamodb:PutItem", "IdempotencyTable"),
         ("dynamodb:UpdateItem", "IdempotencyTable"),
@@ -48,6 +50,7 @@ EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("ssm:GetParameter", "ssm:WebhookSecretParameterName"),
         ("ssm:GetParameter", "ssm:FormKeyParameterName"),
         ("ssm:GetParameter", "ssm:LinkSecretParameterName"),
+        ("ssm:GetParameter", "ssm:OperatorKeyParameterName"),
     },
     "PlannerFunction": {
         ("scheduler:CreateSchedule", "ScheduleGroup"),
@@ -609,6 +612,7 @@ SECRETS = {  # environment variable → (template parameter, name under the pref
     "WEBHOOK_SECRET_PARAMETER": ("WebhookSecretParameterName", "webhook-secret"),
     "FORM_KEY_PARAMETER": ("FormKeyParameterName", "form-key"),
     "LINK_SECRET_PARAMETER": ("LinkSecretParameterName", "link-secret"),
+    "OPERATOR_KEY_PARAMETER": ("OperatorKeyParameterName", "operator-key"),
 }
 EMPTY_NAMES = {parameter: "" for parameter, _ in SECRETS.values()}
 

@@ -16,7 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from followup.api import guards
-from followup.api.auth import AuthenticationError, authenticate, authenticate_request, sign, verify_signature
+from followup.api.auth import (
+    AuthenticationError,
+    StaticKeyRing,
+    authenticate,
+    authenticate_request,
+    sign,
+    verify_signature,
+)
 from followup.api.errors import ApiError
 from followup.api.guards import guard_request, normalise_content_type, parse_media_type
 
@@ -106,6 +113,7 @@ def fake_services(monkeypatch: pytest.MonkeyPatch) -> None:
     deps = SimpleNamespace(
         settings=SimpleNamespace(api_key_parameter="api", webhook_secret_parameter="webhook"),
         secrets=SimpleNamespace(get=secrets.__getitem__),
+        keyring=lambda: StaticKeyRing(API_KEY, SECRET),
     )
     monkeypatch.setattr(guards, "services", lambda: deps)
     monkeypatch.setattr(guards.clock, "now", lambda: NOW)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
+from followup.adapters.candidates import LISTED_AT, listing_attributes
 from followup.adapters.records import (
     EARLY_TOLERANCE,
     FOLLOW_UP_PREFIX,
@@ -47,6 +48,7 @@ from followup.adapters.records import (
     to_item,
 )
 from followup.core.text import iso_utc
+from followup.domain.candidates import DEFAULT_CANDIDATE
 from followup.domain.models import FollowUpStatus, PlannedFollowUp
 
 if TYPE_CHECKING:
@@ -135,6 +137,7 @@ class FollowUpTable:
         intake: Intake | None = None,
         guard_intake: bool = False,
         now: datetime | None = None,
+        owner: str = DEFAULT_CANDIDATE,
     ) -> StoreOutcome:
         """The planner's one transaction: the interview, its follow-ups and timeline, and — with `natural_key` and
         `guard_intake` — the natural key turned `stored` for this interview (refused when another holds it) and the
@@ -157,6 +160,7 @@ class FollowUpTable:
                             "submitted_at": iso_utc(submitted_at),
                             "document": document_json,
                             "candidate_email": str(candidate.get("email", "")).lower(),
+                            "owner": owner,
                             "natural_key": natural_key,
                             "expires_at": epoch(expires_at),
                         }
@@ -171,7 +175,8 @@ class FollowUpTable:
             items.append(self._natural_key_store(natural_key, interview_id, submitted_at, expires_at, now))
         if guard_intake:
             intake_index = len(items)
-            items.append(self._intake_store(interview_id, natural_key, submitted_at, expires_at, intake))
+            listing = listing_attributes(owner, interview_id, submitted_at, document)
+            items.append(self._intake_store(interview_id, natural_key, submitted_at, expires_at, intake, listing))
         for follow_up in follow_ups:
             item = self._follow_up_item(
                 interview_id,
@@ -229,6 +234,7 @@ class FollowUpTable:
         submitted_at: datetime,
         expires_at: datetime,
         intake: Intake | None,
+        listing: Mapping[str, Any],
     ) -> TransactWriteItemTypeDef:
         key = to_item({"pk": intake_pk(interview_id), "sk": INTAKE_SK})
         if intake is None:
@@ -246,6 +252,7 @@ class FollowUpTable:
                                 "state": ClaimState.STORED,
                                 "version": 0,
                                 "expires_at": epoch(expires_at),
+                                **listing,
                             }
                         ),
                     },
@@ -666,6 +673,7 @@ class FollowUpTable:
         plan: Mapping[str, str],
         now: datetime,
         expires_at: datetime,
+        owner: str = DEFAULT_CANDIDATE,
     ) -> KeyClaim:
         """Claim the natural key for a new interview id and record its intake, in one transaction; when another
         interview holds the key, return that one (`claimed` False)."""
@@ -701,6 +709,7 @@ class FollowUpTable:
                         "document": json.dumps(document, separators=(",", ":"), sort_keys=True, ensure_ascii=False),
                         "plan": json.dumps(dict(plan), separators=(",", ":"), sort_keys=True),
                         "expires_at": epoch(expires_at),
+                        **listing_attributes(owner, interview_id, submitted_at, document),
                     }
                 ),
                 "ConditionExpression": "attribute_not_exists(pk)",
@@ -879,7 +888,8 @@ class FollowUpTable:
         self._client.update_item(
             TableName=self._table,
             Key=to_item({"pk": intake_pk(interview_id), "sk": INTAKE_SK}),
-            UpdateExpression="SET " + ", ".join(sets) + " REMOVE document",
+            # Without `listed_at` the tombstone leaves its owner's list (the ByOwner index is sparse).
+            UpdateExpression="SET " + ", ".join(sets) + f" REMOVE document, {LISTED_AT}",
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues=to_item(values),
         )

@@ -26,6 +26,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from followup.domain.candidates import DEFAULT_CANDIDATE
 from followup.domain.kinds import FollowUpKind
 from followup.domain.models import PlannedFollowUp
 
@@ -69,10 +70,12 @@ def _folded(text: Any) -> str:
     return " ".join(unicodedata.normalize("NFKC", str(text or "")).casefold().split())
 
 
-def natural_key(document: Mapping[str, Any]) -> str:
+def natural_key(document: Mapping[str, Any], owner: str = DEFAULT_CANDIDATE) -> str:
     """What makes two submissions the same interview: the candidate's email, the company's name and the position's
-    title (case-folded), and the end of the interview as a UTC instant — hashed, so the key holds no personal data."""
-    parts = [
+    title (case-folded), and the end of the interview as a UTC instant — hashed, so the key holds no personal data.
+    A created candidate's key also names the candidate (the default candidate's keys stay what they were)."""
+    parts = [] if owner == DEFAULT_CANDIDATE else [f"owner:{owner}"]
+    parts += [
         _folded(_section(document, "candidate").get("email")),
         _folded(_section(document, "company").get("name")),
         _folded(_section(document, "position").get("title")),
@@ -187,6 +190,11 @@ class InterviewBundle:
     follow_ups: list[FollowUpRecord]
     timeline: list[dict[str, Any]]
 
+    @property
+    def owner(self) -> str:
+        """The candidate the interview belongs to (`default` for one stored before there were candidates)."""
+        return str(self.interview.get("owner") or DEFAULT_CANDIDATE)
+
 
 @dataclass(frozen=True)
 class ClaimResult:
@@ -243,6 +251,7 @@ class Intake:
     decision_expected_by: str | None = None
     decision_changed_at: str | None = None
     deleted_follow_up_ids: list[str] = field(default_factory=list)
+    owner: str = DEFAULT_CANDIDATE
 
     @property
     def deleted(self) -> bool:
@@ -270,6 +279,7 @@ class Intake:
             decision_expected_by=values.get("decision_expected_by"),
             decision_changed_at=values.get("decision_changed_at"),
             deleted_follow_up_ids=[str(v) for v in values.get("deleted_follow_up_ids") or []],
+            owner=str(values.get("owner") or DEFAULT_CANDIDATE),
         )
 
 

@@ -19,3 +19,14 @@ class SecretStore:
     def get(self, name: str) -> str:
         value = self._provider.get(name, decrypt=True, max_age=SECRET_CACHE_SECONDS)
         return str(value)
+
+    def get_optional(self, name: str) -> str | None:
+        """The secret, or None when the parameter does not exist (any other failure still raises)."""
+        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+        try:
+            return self.get(name)
+        except GetParameterError as exc:
+            if "ParameterNotFound" in str(exc):
+                return None
+            raise

@@ -16,7 +16,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from followup.adapters.events import PublishError
 from followup.api.errors import ApiError, json_response, lambda_error_response
 from followup.api.guards import guard_request
-from followup.api.routes import form, interviews, links
+from followup.api.principal import acting_as
+from followup.api.routes import candidates, form, interviews, links
 from followup.api.schemas import ErrorField, error_body
 from followup.workflow.lifecycle import ConcurrentChange
 
@@ -24,6 +25,7 @@ logger = Logger(child=True)
 
 app = APIGatewayHttpResolver(enable_validation=True)
 app.include_router(interviews.router)
+app.include_router(candidates.router)
 app.include_router(links.router)
 app.include_router(form.router)
 
@@ -41,7 +43,10 @@ def handle_request(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             logger.info("request rejected", extra={"status": exc.status, "code": exc.code})
             return lambda_error_response(exc)
         try:
-            return once_per_signature(event, credentials, lambda: app.resolve(event, context))
+            if credentials is not None and not credentials.operator and _completes_from_profile(event):
+                candidates.apply_profile_defaults(event, credentials.candidate_id)
+            with acting_as(credentials):
+                return once_per_signature(event, credentials, lambda: app.resolve(event, context))
         except (ClientError, BotoCoreError) as exc:  # the signature record itself could not be read or written
             logger.exception("dependency failure", extra={"error": type(exc).__name__})
             return lambda_error_response(
@@ -50,6 +55,11 @@ def handle_request(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     except Exception:
         logger.exception("unhandled error")
         return lambda_error_response(ApiError(500, "internal_error", "something went wrong on our side"))
+
+
+def _completes_from_profile(event: dict[str, Any]) -> bool:
+    method = str(event.get("requestContext", {}).get("http", {}).get("method", "")).upper()
+    return method == "POST" and event.get("rawPath") in ("/interviews", "/preview")
 
 
 # -- error mapping: one registry, by exception type -------------------------------------------------------------
@@ -124,7 +134,10 @@ def _dependency_unavailable(exc: Exception) -> Response[str]:
 ROUTE_METHODS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     (re.compile(pattern), frozenset(methods))
     for pattern, methods in (
-        (r"^/interviews$", {"POST"}),
+        (r"^/interviews$", {"GET", "POST"}),
+        (r"^/candidates$", {"POST"}),
+        (r"^/candidates/[^/]+$", {"GET", "PATCH", "DELETE"}),
+        (r"^/candidates/[^/]+/keys$", {"POST"}),
         (r"^/interviews/[^/]+$", {"GET", "PATCH", "DELETE"}),
         (r"^/interviews/[^/]+/outcome$", {"POST"}),
         (r"^/preview$", {"POST"}),

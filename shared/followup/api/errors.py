@@ -52,6 +52,7 @@ ERROR_RESPONSES: dict[int, Any] = {
     for status, text in {
         400: "malformed request",
         401: "missing or invalid credentials",
+        403: "not for this credential: the operator key manages candidates, a candidate key acts for them",
         404: "not found",
         409: "conflict",
         413: "body larger than 256 KiB",

@@ -13,7 +13,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from followup.api.auth import AuthenticationError, Credentials, authenticate_request
+from followup.api.auth import AuthenticationError, Credentials, identify
 from followup.api.errors import ApiError
 from followup.api.schemas import ErrorField
 from followup.api.services import services
@@ -21,7 +21,7 @@ from followup.core import clock
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_JSON_DEPTH = 32
-JSON_ROUTES = ("/interviews", "/preview")
+JSON_ROUTES = ("/interviews", "/preview", "/candidates")
 JSON_MEDIA_TYPE = "application/json"
 # JSON is UTF-8 (RFC 8259); a charset parameter, when given, must say so.
 JSON_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii"})
@@ -109,15 +109,8 @@ def guard_request(event: dict[str, Any]) -> Credentials | None:
     normalise_content_type(event)
     if not _needs_credentials(method, path):
         return None
-    deps = services()
     try:
-        credentials = authenticate_request(
-            headers,
-            body,
-            api_key=deps.secrets.get(deps.settings.api_key_parameter),
-            webhook_secret=deps.secrets.get(deps.settings.webhook_secret_parameter),
-            now=signature_now(),
-        )
+        credentials = identify(headers, body, services().keyring(), now=signature_now())
     except AuthenticationError as exc:
         raise ApiError(401, "unauthorized", str(exc)) from None
     if method in {"POST", "PATCH", "PUT"} and body:
@@ -161,6 +154,8 @@ def json_depth(body: bytes) -> int:
 
 
 def _expects_json_body(method: str, path: str) -> bool:
-    if path in ("/interviews", "/preview"):
+    if path in ("/interviews", "/preview", "/candidates"):
         return method == "POST"
+    if path.endswith("/keys"):
+        return False
     return path.endswith("/outcome") or method == "PATCH"

@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyVa
 
 from followup.api.errors import ApiError
 from followup.core import aws
+from followup.domain.candidates import DEFAULT_CANDIDATE
 from followup.domain.models import InterviewRequest
 from followup.workflow.submission import submit_interview
 
@@ -45,12 +46,17 @@ def build_idempotent_submit(
     @idempotent_function(data_keyword_argument="submission", persistence_store=store, config=config)  # type: ignore[untyped-decorator]
     def submit(submission: dict[str, Any]) -> dict[str, Any]:
         request = InterviewRequest.model_validate(submission["document"])
-        return submit_interview(request, publisher, table).body()
+        owner = str(submission.get("owner") or DEFAULT_CANDIDATE)
+        return submit_interview(request, publisher, table, owner=owner).body()
 
-    def submit_once(*, key: str, fingerprint: str, document: dict[str, Any], context: Any) -> dict[str, Any]:
+    def submit_once(
+        *, key: str, fingerprint: str, document: dict[str, Any], context: Any, owner: str = DEFAULT_CANDIDATE
+    ) -> dict[str, Any]:
         if context is not None:
             config.register_lambda_context(context)
-        submission = {"key": key, "fingerprint": fingerprint, "document": document}
+        # Keys are each candidate's own: the default candidate's keep their old form (records in flight stay valid).
+        scoped = key if owner == DEFAULT_CANDIDATE else f"{owner} {key}"
+        submission = {"key": scoped, "fingerprint": fingerprint, "document": document, "owner": owner}
         try:
             return wait_for_in_progress(lambda: submit(submission=submission))
         except IdempotencyValidationError:

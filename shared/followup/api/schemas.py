@@ -60,6 +60,38 @@ class InterviewView(BaseModel):
     timeline: list[TimelineItem]
 
 
+class ListedInterview(BaseModel):
+    interview_id: str
+    company: str
+    position: str
+    status: str = Field(description="active, closed (an outcome ended it) or planning (accepted, not stored yet)")
+    outcome: str | None = None
+    next_due_at: str | None = Field(description="UTC instant of the next pending follow-up, null when none")
+
+
+class InterviewList(BaseModel):
+    interviews: list[ListedInterview]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last page")
+
+
+class CandidateView(BaseModel):
+    candidate_id: str
+    profile: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+
+class CandidateCredentials(BaseModel):
+    candidate_id: str
+    api_key: str = Field(description="shown once: Authorization: Bearer <api_key>")
+    webhook_secret: str = Field(description="shown once: sign with it and send k=<candidate_id> in the header")
+    form_url: str = Field(description="shown once: the candidate's own form")
+
+
+class CandidateCreated(CandidateCredentials):
+    profile: dict[str, Any]
+
+
 class OutcomeResponse(BaseModel):
     interview_id: str
     outcome: str

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from followup.adapters.candidates import CandidateTable
 from followup.adapters.dynamodb import FollowUpTable
 from followup.adapters.events import EventPublisher
 from followup.adapters.secrets import SecretStore
 from followup.core import aws
 from followup.core.config import ApiSettings, load_settings
+
+if TYPE_CHECKING:
+    from followup.api.keyring import ApiKeyRing
 
 
 @dataclass
@@ -31,6 +35,16 @@ class ApiServices:
     @cached_property
     def secrets(self) -> SecretStore:
         return SecretStore(aws.client("ssm"))
+
+    @cached_property
+    def candidates(self) -> CandidateTable:
+        return CandidateTable(aws.client("dynamodb"), self.settings.table_name)
+
+    def keyring(self) -> ApiKeyRing:
+        """A fresh key ring per request (it remembers the profiles it read for that request only)."""
+        from followup.api.keyring import ApiKeyRing
+
+        return ApiKeyRing(self.settings, self.secrets, self.candidates)
 
     @cached_property
     def submit_once(self) -> Callable[..., dict[str, Any]]:

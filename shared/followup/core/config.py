@@ -30,6 +30,8 @@ class ApiSettings(_Settings):
     form_key_parameter: str = Field(alias="FORM_KEY_PARAMETER", min_length=1)
     link_secret_parameter: str = Field(alias="LINK_SECRET_PARAMETER", min_length=1)
     public_base_url: str = Field(alias="PUBLIC_BASE_URL", default="")
+    # Empty: no operator, so no candidates beyond the default one (single-candidate mode).
+    operator_key_parameter: str = Field(alias="OPERATOR_KEY_PARAMETER", default="")
 
 
 class PlannerSettings(_Settings):

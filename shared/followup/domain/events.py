@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, field_serializer
 
 from followup.core.text import iso_utc
+from followup.domain.candidates import DEFAULT_CANDIDATE
 from followup.domain.models import PlannedFollowUp, SkippedStep
 
 __all__ = [
@@ -57,6 +58,8 @@ class InterviewSubmitted(BusEvent):
     ]  # the interview document (README "The HTTP API"), validated by the planner as `InterviewRequest`
     follow_ups: list[PlannedFollowUp]
     skipped: list[SkippedStep] = []
+    # Whose interview it is (README "Many candidates"); events from before candidates existed are the default's.
+    candidate_id: str = DEFAULT_CANDIDATE
 
     @field_serializer("submitted_at")
     def _instant(self, value: datetime) -> str:

@@ -242,7 +242,7 @@ def delete_interview(
     interview_id = bundle.interview["interview_id"]
     when = now or clock.now()
     follow_up_ids = [record.follow_up_id for record in bundle.follow_ups]
-    key = bundle.interview.get("natural_key") or natural_key(bundle.interview["document"])
+    key = bundle.interview.get("natural_key") or natural_key(bundle.interview["document"], bundle.owner)
     table.tombstone(
         interview_id,
         follow_up_ids=follow_up_ids,
@@ -262,17 +262,21 @@ def _finish_deletion(
     publisher.publish(InterviewDeleted(interview_id=interview_id, follow_up_ids=list(follow_up_ids)))
 
 
-def delete_anywhere(table: FollowUpTable, publisher: EventPublisher, interview_id: str, now: datetime) -> bool:
+def delete_anywhere(
+    table: FollowUpTable, publisher: EventPublisher, interview_id: str, now: datetime, *, owner: str | None = None
+) -> bool:
     """`DELETE /interviews/{id}` whatever the interview's state: stored (delete it), accepted but not stored yet
     (tombstone its intake: the planner will store nothing), or deleted by an earlier attempt (finish what that one
-    left undone). False: no such interview."""
+    left undone). False: no such interview (or, with `owner`, none of that candidate's)."""
     for _ in range(5):
         bundle = table.load_interview(interview_id)
         if bundle is not None:
+            if owner is not None and bundle.owner != owner:
+                return False
             delete_interview(table, publisher, bundle, now)
             return True
         intake = table.load_intake(interview_id)
-        if intake is None:
+        if intake is None or (owner is not None and intake.owner != owner):
             return False
         if intake.deleted:
             _finish_deletion(table, publisher, interview_id, intake.deleted_follow_up_ids, intake.natural_key)

@@ -206,7 +206,7 @@ class Planner:
         self, event: InterviewSubmitted, timeline: list[TimelineEntry], held: dict[str, FollowUpStatus]
     ) -> tuple[StoreOutcome, EarlyActions]:
         """The one transaction, redone while an action reaches the intake between our read and our write."""
-        key = natural_key(event.interview)
+        key = natural_key(event.interview, event.candidate_id)
         for _ in range(5):
             intake = self._table.load_intake(event.interview_id)
             early = apply_early_actions(intake, event.interview, event.follow_ups, event.submitted_at)
@@ -226,6 +226,7 @@ class Planner:
                 intake=intake,
                 guard_intake=True,
                 now=clock.now(),
+                owner=event.candidate_id,
             )
             if outcome is not StoreOutcome.INTAKE_CHANGED:
                 return outcome, early

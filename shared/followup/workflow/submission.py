@@ -31,6 +31,7 @@ from followup.adapters.records import ClaimState, KeyClaim, natural_key
 from followup.core import clock
 from followup.core.text import iso_utc, parse_instant
 from followup.domain.cadence import plan_follow_ups
+from followup.domain.candidates import DEFAULT_CANDIDATE
 from followup.domain.events import InterviewSubmitted
 from followup.domain.models import FollowUpStatus, InterviewRequest, Plan, PlannedFollowUp
 from followup.messages.intake import input_warnings
@@ -90,11 +91,17 @@ class SubmissionResult:
 
 
 def _publish(
-    publisher: EventPublisher, interview_id: str, submitted_at: datetime, document: dict[str, Any], plan: Plan
+    publisher: EventPublisher,
+    interview_id: str,
+    submitted_at: datetime,
+    document: dict[str, Any],
+    plan: Plan,
+    owner: str,
 ) -> None:
     publisher.publish(
         InterviewSubmitted(
             interview_id=interview_id,
+            candidate_id=owner,
             submitted_at=submitted_at,
             interview=document,
             follow_ups=list(plan.follow_ups),
@@ -104,18 +111,22 @@ def _publish(
 
 
 def submit_interview(
-    request: InterviewRequest, publisher: EventPublisher, table: FollowUpTable | None = None
+    request: InterviewRequest,
+    publisher: EventPublisher,
+    table: FollowUpTable | None = None,
+    *,
+    owner: str = DEFAULT_CANDIDATE,
 ) -> SubmissionResult:
     """Plan the interview and hand it to the planner through the bus, once per natural key (with `table`; without
-    it, every call is a new interview — the path of tools that bypass the API)."""
+    it, every call is a new interview — the path of tools that bypass the API), as `owner`'s interview."""
     submitted_at = clock.now()
     document = request.to_document()
     plan = plan_follow_ups(request, submitted_at)
     interview_id = new_interview_id(submitted_at)
     if table is None:
-        _publish(publisher, interview_id, submitted_at, document, plan)
+        _publish(publisher, interview_id, submitted_at, document, plan, owner)
         return _result(request, interview_id, plan, submitted_at)
-    key = natural_key(document)
+    key = natural_key(document, owner)
     for _ in range(3):
         claim = table.claim_natural_key(
             natural_key=key,
@@ -125,10 +136,11 @@ def submit_interview(
             plan={item.id: str(item.kind) for item in plan.follow_ups},
             now=submitted_at,
             expires_at=submitted_at + CLAIM_LIFETIME,
+            owner=owner,
         )
         if claim.claimed:
             try:
-                _publish(publisher, interview_id, submitted_at, document, plan)
+                _publish(publisher, interview_id, submitted_at, document, plan, owner)
             except (ClientError, BotoCoreError, RuntimeError):
                 with contextlib.suppress(ClientError, BotoCoreError):
                     table.abandon_claim(key, interview_id)
@@ -176,7 +188,7 @@ def _existing(
         submitted_at = now
     request = InterviewRequest.model_validate(intake.document)
     plan = plan_follow_ups(request, submitted_at)
-    _publish(publisher, interview_id, submitted_at, intake.document, plan)
+    _publish(publisher, interview_id, submitted_at, intake.document, plan, intake.owner)
     return _result(request, interview_id, plan, submitted_at, duplicate=True)
 
 

@@ -34,10 +34,12 @@ from pydantic import ValidationError
 
 from followup.api.services import services
 from followup.core import clock
+from followup.core.credentials import form_key_candidate
 from followup.core.text import parse_instant
 
 if TYPE_CHECKING:
     from jinja2 import Environment
+from followup.domain.candidates import CANDIDATE_SECTION_FIELDS, DEFAULT_CANDIDATE, with_profile_defaults
 from followup.domain.kinds import spec
 from followup.domain.models import InterviewRequest
 
@@ -175,11 +177,45 @@ def _form_key() -> str:
     return deps.secrets.get(deps.settings.form_key_parameter)
 
 
-def key_is_valid(given: str | None) -> bool:
-    """Constant-time comparison with the form key from SSM."""
+def form_owner(given: str | None) -> str | None:
+    """The candidate a form key belongs to: the default one (the form key from SSM) or a created candidate (their
+    derived key, `followup.core.credentials`); None when it is nobody's. Constant-time comparisons."""
     if not given:
-        return False
-    return hmac.compare_digest(given.encode(), _form_key().encode())
+        return None
+    if hmac.compare_digest(given.encode("utf-8", "surrogatepass"), _form_key().encode()):
+        return DEFAULT_CANDIDATE
+    candidate_id = form_key_candidate(given)
+    if candidate_id is None:
+        return None
+    expected = services().keyring().candidate_form_key(candidate_id)
+    if expected is None or not hmac.compare_digest(given.encode(), expected.encode()):
+        return None
+    return candidate_id
+
+
+def key_is_valid(given: str | None) -> bool:
+    return form_owner(given) is not None
+
+
+def _profile(owner: str) -> dict[str, Any]:
+    """A created candidate's profile (what their form starts from and completes with); empty for the default one."""
+    if owner == DEFAULT_CANDIDATE:
+        return {}
+    record = services().keyring().candidate(owner)
+    return dict(record.profile) if record is not None else {}
+
+
+def profile_values(profile: dict[str, Any]) -> dict[str, str]:
+    """The form's starting values from a profile, by form field name."""
+    values = {f"candidate.{name}": str(profile[name]) for name in CANDIDATE_SECTION_FIELDS if profile.get(name)}
+    for name in ("tone", "mode"):
+        if profile.get(name):
+            values[f"preferences.{name}"] = str(profile[name])
+    window = profile.get("send_window") or {}
+    for end in ("start", "end"):
+        if window.get(end):
+            values[f"preferences.send_window.{end}"] = str(window[end])
+    return values
 
 
 def _forbidden() -> Response[str]:
@@ -372,9 +408,12 @@ def error_field(loc: tuple[Any, ...], slots: list[int]) -> str:
     return _OBJECT_ERROR_FIELDS.get(name, name)
 
 
-def validate_form(state: FormState) -> InterviewRequest | None:
-    """The validated request, or None with `state.errors` filled in."""
+def validate_form(state: FormState, profile: dict[str, Any] | None = None) -> InterviewRequest | None:
+    """The validated request, or None with `state.errors` filled in. A created candidate's `profile` completes what
+    the form leaves out, and its email is theirs whatever the form says."""
     document, slots = interview_document(state)
+    if profile:
+        document = with_profile_defaults(document, profile)
     try:
         request = InterviewRequest.model_validate(document)
     except ValidationError as exc:
@@ -473,22 +512,24 @@ def _plan_zones(request: InterviewRequest) -> list[Any]:
 @router.get("/form", include_in_schema=False)
 def show_form():  # type: ignore[no-untyped-def]
     key = router.current_event.get_query_string_value("key")
-    if not key_is_valid(key):
+    owner = form_owner(key)
+    if owner is None:
         return _forbidden()
-    return _form_page(FormState(), key or "")
+    return _form_page(FormState(values=profile_values(_profile(owner))), key or "")
 
 
 @router.post("/form", include_in_schema=False)
 def submit_form():  # type: ignore[no-untyped-def]
     values = dict(parse_qsl(router.current_event.decoded_body or "", keep_blank_values=True))
     key = values.pop("key", "")
-    if not key_is_valid(key):
+    owner = form_owner(key)
+    if owner is None:
         return _forbidden()
     action = values.pop("action", "submit")
     token = values.pop("form_token", "")
     token = token if FORM_TOKEN.match(token) else new_form_token()  # a page from before tokens: a fresh one
     state = FormState(values=values)
-    request = validate_form(state)
+    request = validate_form(state, _profile(owner))
     if request is None:
         return _form_page(state, key, status=422, token=token)
     if action == "preview":
@@ -498,7 +539,11 @@ def submit_form():  # type: ignore[no-untyped-def]
     # The token's first submission is the answer to every later one (the fingerprint is the token's, not the body's);
     # an Idempotency-Key header cannot hold a space, so `form <token>` never meets a client's own key.
     answer = deps.submit_once(
-        key=f"form {token}", fingerprint="form-token", document=request.to_document(), context=router.lambda_context
+        key=f"form {token}",
+        fingerprint="form-token",
+        document=request.to_document(),
+        context=router.lambda_context,
+        owner=owner,
     )
     location = f"/form/done/{answer['interview_id']}?key={quote(key, safe='')}"
     return Response(
@@ -513,9 +558,12 @@ def submit_form():  # type: ignore[no-untyped-def]
 def show_plan(id: str):  # type: ignore[no-untyped-def]
 
     key = router.current_event.get_query_string_value("key")
-    if not key_is_valid(key):
+    owner = form_owner(key)
+    if owner is None:
         return _forbidden()
     bundle = services().table.load_interview(id) if _INTERVIEW_ID.match(id) else None
+    if bundle is not None and bundle.owner != owner:  # another candidate's plan does not exist for this key
+        return _message_page(404, "No such plan", "This link does not lead to one of your interviews.")
     if bundle is None:
         return _message_page(
             404,

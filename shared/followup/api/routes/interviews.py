@@ -13,8 +13,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from followup.adapters.records import Intake, InterviewBundle
+from followup.api import principal
 from followup.api.errors import ERROR_RESPONSES, ApiError, json_response
 from followup.api.schemas import (
+    ErrorField,
+    InterviewList,
     InterviewView,
     OutcomeResponse,
     PreviewResponse,
@@ -49,18 +52,66 @@ def create_interview(interview: Annotated[InterviewRequest, Body()]):  # type: i
     from followup.api.limits import check_timing
     from followup.workflow.submission import submit_interview
 
+    owner = principal.candidate_id()
     check_timing(interview, clock.now())
     deps = services()
     key = router.current_event.headers.get("idempotency-key")
     if key is None:
-        return json_response(202, submit_interview(interview, deps.publisher, deps.table).body())
+        return json_response(202, submit_interview(interview, deps.publisher, deps.table, owner=owner).body())
     if not IDEMPOTENCY_KEY_PATTERN.match(key):
         raise ApiError(400, "bad_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters")
     document = interview.to_document()
     body = deps.submit_once(
-        key=key, fingerprint=_fingerprint(document), document=document, context=router.lambda_context
+        key=key, fingerprint=_fingerprint(document), document=document, context=router.lambda_context, owner=owner
     )
     return json_response(202, body)
+
+
+LIST_PAGE_SIZE = 20
+
+
+@router.get(
+    "/interviews",
+    summary="The caller's own interviews, newest first (opaque cursor)",
+    responses={
+        200: {"description": "one page", "content": {"application/json": {"model": InterviewList}}},
+        **ERROR_RESPONSES,
+    },
+)
+def list_interviews():  # type: ignore[no-untyped-def]
+    from followup.adapters.candidates import InvalidCursor
+
+    owner = principal.candidate_id()
+    event = router.current_event
+    cursor = event.get_query_string_value("cursor") or None
+    raw_limit = event.get_query_string_value("limit") or str(LIST_PAGE_SIZE)
+    if not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
+        raise ApiError(
+            422, "invalid_fields", "limit must be 1–100", [ErrorField(field="limit", message="must be 1–100")]
+        )
+    try:
+        page = services().candidates.list_interviews(owner, limit=int(raw_limit), cursor=cursor)
+    except InvalidCursor as exc:
+        raise ApiError(
+            400, "bad_cursor", f"{exc}: use next_cursor from the previous page, or leave it out for the first page"
+        ) from None
+    return json_response(
+        200,
+        {
+            "interviews": [
+                {
+                    "interview_id": row.interview_id,
+                    "company": row.company,
+                    "position": row.position,
+                    "status": row.status,
+                    "outcome": row.outcome,
+                    "next_due_at": row.next_due_at,
+                }
+                for row in page.interviews
+            ],
+            "next_cursor": page.next_cursor,
+        },
+    )
 
 
 @router.get(
@@ -79,6 +130,7 @@ def get_interview(id: str):  # type: ignore[no-untyped-def]
     bundle = services().table.load_interview(id)
     if bundle is None:
         raise ApiError(404, "not_found", "no interview with this id")
+    principal.check_owner(bundle.owner)
     return json_response(200, interview_view(bundle))
 
 
@@ -95,6 +147,7 @@ def _current(interview_id: str) -> InterviewBundle | Intake:
     found = current(services().table, interview_id)
     if found is None:
         raise _not_found()
+    principal.check_owner(found.owner)
     return found
 
 
@@ -169,7 +222,10 @@ def delete_interview(id: str):  # type: ignore[no-untyped-def]
     from followup.workflow.lifecycle import delete_anywhere
 
     deps = services()
-    if not INTERVIEW_ID_PATTERN.match(id) or not delete_anywhere(deps.table, deps.publisher, id, clock.now()):
+    owner = principal.candidate_id()
+    if not INTERVIEW_ID_PATTERN.match(id) or not delete_anywhere(
+        deps.table, deps.publisher, id, clock.now(), owner=owner
+    ):
         raise _not_found()
     return Response(status_code=204, content_type="application/json", body="")
 
@@ -186,6 +242,7 @@ def preview(interview: Annotated[InterviewRequest, Body()]):  # type: ignore[no-
     from followup.api.limits import check_timing
     from followup.api.views import preview_interview
 
+    principal.candidate_id()  # the operator key does not preview
     now = clock.now()
     check_timing(interview, now)
     return json_response(200, preview_interview(interview, now))

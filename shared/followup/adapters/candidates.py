@@ -1,0 +1,287 @@
+"""Candidates in the follow-up table, and each candidate's interviews by owner.
+
+- `CAND#<candidate id>` / `#PROFILE`: the profile (name, email, defaults) and the version of each credential
+  (`followup.core.credentials`: the credentials themselves are derived, never stored).
+- Listing: every interview's intake item (`INTAKE#<interview id>`, written when the API accepts it and kept for the
+  interview's life) carries `owner` and `listed_at` (`<submitted at>#<interview id>`); the sparse `ByOwner` index
+  on them lists a candidate's interviews newest first with one Query, no Scan. A deleted interview's tombstone
+  drops `listed_at`, so it leaves the list.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import secrets
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from followup.adapters.records import FOLLOW_UP_PREFIX, INTERVIEW_SK, from_item, interview_pk, to_item
+from followup.core.credentials import CredentialKind
+from followup.core.text import iso_utc
+from followup.domain.models import FollowUpStatus
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+PROFILE_SK = "#PROFILE"
+BY_OWNER_INDEX = "ByOwner"
+OWNER = "owner"
+LISTED_AT = "listed_at"
+_VERSION_ATTRIBUTES = {kind: f"{kind}_version" for kind in CredentialKind}
+_PENDING = frozenset({FollowUpStatus.SCHEDULED, FollowUpStatus.AWAITING_APPROVAL, FollowUpStatus.SENDING})
+
+
+def candidate_pk(candidate_id: str) -> str:
+    return f"CAND#{candidate_id}"
+
+
+def new_candidate_id() -> str:
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+def listing_attributes(
+    owner: str, interview_id: str, submitted_at: datetime, document: Mapping[str, Any]
+) -> dict[str, str]:
+    """What an intake item carries so its interview appears in its owner's list."""
+    company = document.get("company") if isinstance(document.get("company"), dict) else {}
+    position = document.get("position") if isinstance(document.get("position"), dict) else {}
+    return {
+        OWNER: owner,
+        LISTED_AT: f"{iso_utc(submitted_at)}#{interview_id}",
+        "company": str((company or {}).get("name", "")),
+        "position": str((position or {}).get("title", "")),
+    }
+
+
+@dataclass(frozen=True)
+class CandidateRecord:
+    candidate_id: str
+    profile: dict[str, Any]
+    versions: dict[CredentialKind, int]
+    created_at: str
+    updated_at: str
+    deleting: bool = False
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> CandidateRecord:
+        values = from_item(item)
+        return cls(
+            candidate_id=str(values["candidate_id"]),
+            profile=json.loads(values.get("profile") or "{}"),
+            versions={kind: int(values.get(attribute, 1)) for kind, attribute in _VERSION_ATTRIBUTES.items()},
+            created_at=str(values.get("created_at", "")),
+            updated_at=str(values.get("updated_at", "")),
+            deleting=bool(values.get("deleting_since")),
+        )
+
+
+@dataclass(frozen=True)
+class ListedInterview:
+    interview_id: str
+    company: str
+    position: str
+    status: str
+    next_due_at: str | None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class InterviewPage:
+    interviews: list[ListedInterview] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+class InvalidCursor(ValueError):
+    """A cursor this listing did not hand out (or handed to another candidate)."""
+
+
+def _encode_cursor(key: Mapping[str, Any]) -> str:
+    plain = {name: value["S"] for name, value in key.items()}
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, owner: str) -> dict[str, Any]:
+    try:
+        plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise InvalidCursor("cursor is not one this list handed out") from exc
+    names = {"pk", "sk", OWNER, LISTED_AT}
+    if not isinstance(plain, dict) or set(plain) != names or not all(isinstance(v, str) for v in plain.values()):
+        raise InvalidCursor("cursor is not one this list handed out")
+    if plain[OWNER] != owner:
+        raise InvalidCursor("cursor belongs to another list")
+    return {name: {"S": value} for name, value in plain.items()}
+
+
+class CandidateTable:
+    """Profiles and the per-candidate listing, in the follow-up table."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def _key(self, candidate_id: str) -> dict[str, Any]:
+        return to_item({"pk": candidate_pk(candidate_id), "sk": PROFILE_SK})
+
+    def create(self, profile: Mapping[str, Any], *, now: datetime) -> CandidateRecord:
+        for _ in range(5):
+            candidate_id = new_candidate_id()
+            item = {
+                "pk": candidate_pk(candidate_id),
+                "sk": PROFILE_SK,
+                "candidate_id": candidate_id,
+                "profile": json.dumps(dict(profile), sort_keys=True, ensure_ascii=False),
+                "created_at": iso_utc(now),
+                "updated_at": iso_utc(now),
+                **dict.fromkeys(_VERSION_ATTRIBUTES.values(), 1),
+            }
+            try:
+                self._client.put_item(
+                    TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+                )
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise
+                continue
+            return CandidateRecord.from_item(to_item(item))
+        raise RuntimeError("could not find a free candidate id")
+
+    def get(self, candidate_id: str) -> CandidateRecord | None:
+        response = self._client.get_item(TableName=self._table, Key=self._key(candidate_id), ConsistentRead=True)
+        item = response.get("Item")
+        return CandidateRecord.from_item(item) if item else None
+
+    def update_profile(self, candidate_id: str, profile: Mapping[str, Any], *, now: datetime) -> bool:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(candidate_id),
+                UpdateExpression="SET #profile = :profile, updated_at = :now",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#profile": "profile"},
+                ExpressionAttributeValues=to_item(
+                    {":profile": json.dumps(dict(profile), sort_keys=True, ensure_ascii=False), ":now": iso_utc(now)}
+                ),
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def rotate(self, candidate_id: str, kinds: set[CredentialKind], *, now: datetime) -> CandidateRecord | None:
+        """Bump the version of each credential named: the old value stops working at once."""
+        names = {f"#v{index}": _VERSION_ATTRIBUTES[kind] for index, kind in enumerate(sorted(kinds))}
+        additions = ", ".join(f"{name} :one" for name in names)
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=self._key(candidate_id),
+                UpdateExpression=f"SET updated_at = :now ADD {additions}",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item({":one": 1, ":now": iso_utc(now)}),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            raise
+        return CandidateRecord.from_item(response["Attributes"])
+
+    def begin_delete(self, candidate_id: str, *, now: datetime) -> bool:
+        """Mark the candidate as being deleted (their credentials stop working at once); False when absent. A
+        deletion already under way is continued."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(candidate_id),
+                UpdateExpression="SET deleting_since = if_not_exists(deleting_since, :now)",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=to_item({":now": iso_utc(now)}),
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def delete(self, candidate_id: str) -> None:
+        self._client.delete_item(TableName=self._table, Key=self._key(candidate_id))
+
+    # -- the candidate's interviews ---------------------------------------------------------------------------
+
+    def interview_ids(self, owner: str) -> Iterator[str]:
+        """Every listed interview of the owner (newest first), page by page."""
+        kwargs: dict[str, Any] = self._listing_query(owner, limit=None)
+        while True:
+            page = self._client.query(**kwargs)
+            for raw in page.get("Items", []):
+                yield str(raw["interview_id"]["S"])
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _listing_query(self, owner: str, *, limit: int | None) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": BY_OWNER_INDEX,
+            "KeyConditionExpression": "#owner = :owner",
+            "ExpressionAttributeNames": {"#owner": OWNER},
+            "ExpressionAttributeValues": {":owner": {"S": owner}},
+            "ScanIndexForward": False,
+        }
+        if limit is not None:
+            kwargs["Limit"] = limit
+        return kwargs
+
+    def list_interviews(self, owner: str, *, limit: int, cursor: str | None) -> InterviewPage:
+        """One page of the owner's interviews, newest first, each with its status and next due time."""
+        kwargs = self._listing_query(owner, limit=limit)
+        if cursor:
+            kwargs["ExclusiveStartKey"] = _decode_cursor(cursor, owner)
+        page = self._client.query(**kwargs)
+        rows = [self._row(from_item(raw)) for raw in page.get("Items", [])]
+        last = page.get("LastEvaluatedKey")
+        return InterviewPage(
+            interviews=[row for row in rows if row is not None],
+            next_cursor=_encode_cursor(last) if last else None,
+        )
+
+    def _row(self, listed: Mapping[str, Any]) -> ListedInterview | None:
+        interview_id = str(listed["interview_id"])
+        response = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": interview_pk(interview_id)}},
+            ProjectionExpression="sk, #status, due_at, outcome",
+            ExpressionAttributeNames={"#status": "status"},
+        )
+        items = [from_item(raw) for raw in response.get("Items", [])]
+        interview = next((item for item in items if item["sk"] == INTERVIEW_SK), None)
+        pending_due = sorted(
+            str(item["due_at"])
+            for item in items
+            if str(item["sk"]).startswith(FOLLOW_UP_PREFIX) and item.get("status") in _PENDING
+        )
+        if interview is None:
+            # Accepted, not stored by the planner yet (the 202 gap): it is being planned.
+            status = "planning" if listed.get("state") == "pending" else "active"
+            return ListedInterview(
+                interview_id, str(listed.get("company", "")), str(listed.get("position", "")), status, None
+            )
+        return ListedInterview(
+            interview_id=interview_id,
+            company=str(listed.get("company", "")),
+            position=str(listed.get("position", "")),
+            status=str(interview.get("status", "active")),
+            next_due_at=pending_due[0] if pending_due else None,
+            outcome=interview.get("outcome"),
+        )

@@ -1,0 +1,337 @@
+"""Many candidates, one deployment (README "Many candidates"): the operator's routes, each candidate's own
+credentials and defaults, and isolation as a property — every interview route, the form pages and the listing,
+driven with another candidate's credentials against the first one's ids, answer 404 and change nothing."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from followup.api.auth import sign
+from followup_local.cloud import LocalCloud, form_encode
+from tests.conftest import load_example
+from tests.integration.conftest import distinct
+
+pytestmark = pytest.mark.integration
+
+
+def _operator(cloud: LocalCloud) -> dict[str, str]:
+    return {"authorization": f"Bearer {cloud.operator_key}"}
+
+
+def _bearer(key: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {key}"}
+
+
+def _create(cloud: LocalCloud, name: str, email: str, **profile: Any) -> dict[str, Any]:
+    status, body = cloud.api("POST", "/candidates", {"name": name, "email": email, **profile}, headers=_operator(cloud))
+    assert status == 201, body
+    return body
+
+
+def _without_candidate(payload: dict[str, Any]) -> dict[str, Any]:
+    document = copy.deepcopy(payload)
+    document.pop("candidate")
+    return document
+
+
+def _form_key(candidate: dict[str, Any]) -> str:
+    return parse_qs(urlsplit(candidate["form_url"]).query)["key"][0]
+
+
+@pytest.fixture
+def two(cloud: LocalCloud) -> tuple[dict[str, Any], dict[str, Any]]:
+    alice = _create(cloud, "Alice Moreau", "alice@example.org", timezone="Europe/Paris", country="FR", tone="formal")
+    bruno = _create(cloud, "Bruno Silva", "bruno@example.org", timezone="America/Sao_Paulo", country="BR")
+    return alice, bruno
+
+
+def test_the_operator_creates_a_candidate_whose_secrets_are_shown_once(cloud: LocalCloud) -> None:
+    created = _create(cloud, "Alice Moreau", "alice@example.org", timezone="Europe/Paris")
+    assert created["api_key"].startswith(f"fu_{created['candidate_id']}_")
+    assert created["webhook_secret"].startswith("whsec_")
+    assert "/form?key=" in created["form_url"]
+    status, profile = cloud.api("GET", f"/candidates/{created['candidate_id']}", headers=_operator(cloud))
+    assert status == 200
+    assert profile["profile"] == {"name": "Alice Moreau", "email": "alice@example.org", "timezone": "Europe/Paris"}
+    text = json.dumps(profile)
+    for secret in (created["api_key"], created["webhook_secret"], _form_key(created)):
+        assert secret not in text
+    # Nothing in the table holds a credential: they are derived, never stored.
+    dynamodb = cloud.session.client("dynamodb", region_name="us-east-1")
+    table = cloud.provisioned.physical["FollowUpTable"]
+    items = json.dumps(dynamodb.scan(TableName=table)["Items"])
+    assert created["api_key"] not in items
+    assert created["webhook_secret"] not in items
+
+
+def test_bad_candidate_input_names_the_field_and_creates_nothing(cloud: LocalCloud) -> None:
+    status, body = cloud.api(
+        "POST",
+        "/candidates",
+        {"name": "A", "email": "not-an-address", "timezone": "Mars/Base"},
+        headers=_operator(cloud),
+    )
+    assert status == 422
+    assert {field["field"] for field in body["error"]["fields"]} == {"email", "timezone"}
+    status, body = cloud.api(
+        "POST", "/candidates", {"name": "A", "email": "a@example.org", "subdivision": "ON"}, headers=_operator(cloud)
+    )
+    assert status == 422, body
+    assert body["error"]["fields"][0]["field"] == "subdivision"
+    assert "country" in body["error"]["fields"][0]["message"]
+
+
+def test_only_the_operator_manages_candidates_and_the_operator_acts_for_nobody(
+    cloud: LocalCloud, two: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    alice, bruno = two
+    assert (
+        cloud.api("POST", "/candidates", {"name": "X", "email": "x@example.org"}, headers=_bearer(alice["api_key"]))[0]
+        == 403
+    )
+    assert cloud.api("POST", "/candidates", {"name": "X", "email": "x@example.org"})[0] == 403  # default key
+    assert cloud.api("DELETE", f"/candidates/{bruno['candidate_id']}", headers=_bearer(alice["api_key"]))[0] == 403
+    # A candidate reads their own profile, not another's.
+    assert cloud.api("GET", f"/candidates/{alice['candidate_id']}", headers=_bearer(alice["api_key"]))[0] == 200
+    assert cloud.api("GET", f"/candidates/{bruno['candidate_id']}", headers=_bearer(alice["api_key"]))[0] == 404
+    # The operator key does not submit or read interviews.
+    status, body = cloud.api("POST", "/interviews", load_example("interview.json"), headers=_operator(cloud))
+    assert status == 403
+    assert body["error"]["code"] == "operator_key"
+    assert cloud.api("GET", "/interviews", headers=_operator(cloud))[0] == 403
+
+
+def test_a_candidates_interview_is_completed_from_their_profile(
+    cloud: LocalCloud, two: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    alice, _ = two
+    payload = _without_candidate(load_example("interview.json"))
+    payload["preferences"].pop("tone")
+    status, accepted = cloud.api("POST", "/interviews", payload, headers=_bearer(alice["api_key"]))
+    assert status == 202, accepted
+    status, view = cloud.api("GET", f"/interviews/{accepted['interview_id']}", headers=_bearer(alice["api_key"]))
+    assert status == 200
+    assert view["interview"]["candidate"]["name"] == "Alice Moreau"
+    assert view["interview"]["candidate"]["email"] == "alice@example.org"
+    assert view["interview"]["candidate"]["timezone"] == "Europe/Paris"
+    assert view["interview"]["preferences"]["tone"] == "formal"
+    # Another email in the payload does not make the interview someone else's: the profile's address wins.
+    other = distinct(load_example("interview.json"), 7)
+    other["candidate"]["email"] = "someone.else@example.org"
+    status, accepted = cloud.api("POST", "/interviews", other, headers=_bearer(alice["api_key"]))
+    assert status == 202
+    view = cloud.api("GET", f"/interviews/{accepted['interview_id']}", headers=_bearer(alice["api_key"]))[1]
+    assert view["interview"]["candidate"]["email"] == "alice@example.org"
+
+
+def test_a_signed_webhook_names_its_candidate(cloud: LocalCloud, two: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    alice, bruno = two
+    body = json.dumps(_without_candidate(load_example("interview.json"))).encode()
+    now = int(cloud.clock.now().timestamp())
+    digest = sign(alice["webhook_secret"], body, now).split("v1=")[1]
+    headers = {
+        "content-type": "application/json",
+        "x-followup-signature": f"t={now},k={alice['candidate_id']},v1={digest}",
+    }
+    status, _, data = cloud.http("POST", "/interviews", body=body, headers=headers)
+    assert status == 202, data
+    interview_id = json.loads(data)["interview_id"]
+    assert cloud.api("GET", f"/interviews/{interview_id}", headers=_bearer(alice["api_key"]))[0] == 200
+    assert cloud.api("GET", f"/interviews/{interview_id}", headers=_bearer(bruno["api_key"]))[0] == 404
+    # Alice's signature presented as Bruno's (k=) is refused, as is one without k= (the default secret's).
+    for key_part in (f"k={bruno['candidate_id']},", ""):
+        forged = {**headers, "x-followup-signature": f"t={now},{key_part}v1={digest}"}
+        assert cloud.http("POST", "/interviews", body=body, headers=forged)[0] == 401
+
+
+def test_get_interviews_lists_the_callers_own_newest_first_with_a_cursor(
+    cloud: LocalCloud, two: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    alice, bruno = two
+    base = _without_candidate(load_example("interview.json"))
+    ids = []
+    for n in range(5):
+        status, accepted = cloud.api("POST", "/interviews", distinct(base, n), headers=_bearer(alice["api_key"]))
+        assert status == 202
+        ids.append(accepted["interview_id"])
+        cloud.advance(60)
+    cloud.api("POST", "/interviews", distinct(base, 99), headers=_bearer(bruno["api_key"]))
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        path = "/interviews?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        status, page = cloud.api("GET", path, headers=_bearer(alice["api_key"]))
+        assert status == 200, page
+        seen += [row["interview_id"] for row in page["interviews"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(ids))
+    assert pages >= 3
+    first = cloud.api("GET", "/interviews?limit=2", headers=_bearer(alice["api_key"]))[1]
+    row = first["interviews"][0]
+    assert row["company"] == base["company"]["name"]
+    assert row["status"] == "active"
+    assert row["next_due_at"]
+    # Alice's cursor is no use to Bruno, and a made-up one is a 400, never a 5xx.
+    assert cloud.api("GET", f"/interviews?cursor={first['next_cursor']}", headers=_bearer(bruno["api_key"]))[0] == 400
+    assert cloud.api("GET", "/interviews?cursor=%%%", headers=_bearer(alice["api_key"]))[0] == 400
+    assert cloud.api("GET", "/interviews?limit=0", headers=_bearer(alice["api_key"]))[0] == 422
+    # The default candidate's list holds none of theirs.
+    status, default_page = cloud.api("GET", "/interviews")
+    assert status == 200
+    assert default_page["interviews"] == []
+
+
+def _snapshot(cloud: LocalCloud, interview_id: str, key: str) -> tuple[Any, int, int]:
+    view = cloud.api("GET", f"/interviews/{interview_id}", headers=_bearer(key))[1]
+    return view, len(cloud.pending_schedules()), len(cloud.outbox.messages)
+
+
+def test_isolation_every_route_and_page_with_another_candidates_credentials_is_404(
+    cloud: LocalCloud, two: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    alice, bruno = two
+    status, accepted = cloud.api(
+        "POST", "/interviews", _without_candidate(load_example("interview.json")), headers=_bearer(alice["api_key"])
+    )
+    assert status == 202
+    target = accepted["interview_id"]
+    before = _snapshot(cloud, target, alice["api_key"])
+    body_outcome = json.dumps({"outcome": "rejected"}).encode()
+    body_patch = json.dumps({"decision_expected_by": "2026-12-20"}).encode()
+    now = int(cloud.clock.now().timestamp())
+
+    def signed(body: bytes) -> dict[str, str]:
+        digest = sign(bruno["webhook_secret"], body, now).split("v1=")[1]
+        return {
+            "x-followup-signature": f"t={now},k={bruno['candidate_id']},v1={digest}",
+            "content-type": "application/json",
+        }
+
+    requests = [
+        ("GET", f"/interviews/{target}", b""),
+        ("POST", f"/interviews/{target}/outcome", body_outcome),
+        ("PATCH", f"/interviews/{target}", body_patch),
+        ("DELETE", f"/interviews/{target}", b""),
+    ]
+    checked = 0
+    for credentials in ("api_key", "signature"):
+        for method, path, body in requests:
+            headers = (
+                {"authorization": f"Bearer {bruno['api_key']}", "content-type": "application/json"}
+                if credentials == "api_key"
+                else signed(body)
+            )
+            now += 1  # a fresh signature each time (each is accepted once)
+            status, _, data = cloud.http(method, path, body=body, headers=headers)
+            assert status == 404, (credentials, method, path, data)
+            checked += 1
+    # The form pages: Bruno's form key on Alice's plan page.
+    status, _, page = cloud.http("GET", f"/form/done/{target}?key={_form_key(bruno)}")
+    assert status == 404
+    assert b"Alice" not in page
+    assert b"Analytical" not in page
+    # Nothing changed, nothing was sent, no schedule went.
+    cloud.advance(60)
+    after = _snapshot(cloud, target, alice["api_key"])
+    assert after[0]["follow_ups"] == before[0]["follow_ups"]
+    assert after[1] == before[1]
+    assert checked == 8
+
+
+def test_a_candidates_form_starts_from_their_profile_and_files_under_them(
+    cloud: LocalCloud, two: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    alice, bruno = two
+    status, _, page = cloud.http("GET", f"/form?key={_form_key(alice)}")
+    assert status == 200
+    assert b'value="Alice Moreau"' in page
+    assert b'value="alice@example.org"' in page
+    fields = {
+        "key": _form_key(alice),
+        "company.name": "Fjord Analytics",
+        "position.title": "Data Engineer",
+        "interview.ended_at": "2026-11-24T15:00",
+        "interviewers[0].name": "Ingrid Berg",
+        "interviewers[0].email": "ingrid@fjord.example",
+        "candidate.name": "Alice Moreau",
+        "candidate.email": "alice@example.org",
+        "candidate.timezone": "Europe/Paris",
+    }
+    status, headers, _ = cloud.http(
+        "POST", "/form", body=form_encode(fields), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert status == 303, headers
+    interview_id = headers["location"].split("/form/done/")[1].split("?")[0]
+    assert cloud.api("GET", f"/interviews/{interview_id}", headers=_bearer(alice["api_key"]))[0] == 200
+    assert cloud.api("GET", f"/interviews/{interview_id}", headers=_bearer(bruno["api_key"]))[0] == 404
+    assert cloud.api("GET", f"/interviews/{interview_id}")[0] == 404  # nor the default candidate's
+
+
+def test_rotating_a_key_stops_the_old_one_at_once(
+    cloud: LocalCloud, two: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    alice, _ = two
+    status, fresh = cloud.api(
+        "POST", f"/candidates/{alice['candidate_id']}/keys", {"rotate": ["api_key"]}, headers=_bearer(alice["api_key"])
+    )
+    assert status == 200, fresh
+    assert fresh["api_key"] != alice["api_key"]
+    assert fresh["webhook_secret"] == alice["webhook_secret"]  # not named, not rotated
+    assert cloud.api("GET", "/interviews", headers=_bearer(alice["api_key"]))[0] == 401
+    assert cloud.api("GET", "/interviews", headers=_bearer(fresh["api_key"]))[0] == 200
+    status, body = cloud.api(
+        "POST", f"/candidates/{alice['candidate_id']}/keys", {"rotate": ["password"]}, headers=_operator(cloud)
+    )
+    assert status == 422
+    assert body["error"]["fields"][0]["field"] == "rotate"
+
+
+def test_a_candidate_changes_their_profile_and_cannot_clear_their_email(
+    cloud: LocalCloud, two: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    alice, _ = two
+    path = f"/candidates/{alice['candidate_id']}"
+    status, body = cloud.api("PATCH", path, {"preferred_name": "Ali", "tone": None}, headers=_bearer(alice["api_key"]))
+    assert status == 200, body
+    assert body["profile"]["preferred_name"] == "Ali"
+    assert "tone" not in body["profile"]
+    status, body = cloud.api("PATCH", path, {"email": None}, headers=_bearer(alice["api_key"]))
+    assert status == 422
+    status, body = cloud.api("PATCH", path, {"subdivision": "XX"}, headers=_bearer(alice["api_key"]))
+    assert status == 422
+    assert body["error"]["fields"][0]["field"] == "subdivision"
+    assert cloud.api("GET", path, headers=_bearer(alice["api_key"]))[1]["profile"]["preferred_name"] == "Ali"
+
+
+def test_deleting_a_candidate_removes_their_interviews_schedules_and_keys(
+    cloud: LocalCloud, two: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    alice, bruno = two
+    base = _without_candidate(load_example("interview.json"))
+    for n in range(2):
+        assert cloud.api("POST", "/interviews", distinct(base, n), headers=_bearer(alice["api_key"]))[0] == 202
+    assert cloud.api("POST", "/interviews", base, headers=_bearer(bruno["api_key"]))[0] == 202
+    bruno_schedules = len([s for s in cloud.pending_schedules()])
+    status, _ = cloud.api("DELETE", f"/candidates/{alice['candidate_id']}", headers=_operator(cloud))
+    assert status == 204
+    assert cloud.api("GET", "/interviews", headers=_bearer(alice["api_key"]))[0] == 401
+    assert cloud.api("GET", f"/candidates/{alice['candidate_id']}", headers=_operator(cloud))[0] == 404
+    assert cloud.api("DELETE", f"/candidates/{alice['candidate_id']}", headers=_operator(cloud))[0] == 404
+    dynamodb = cloud.session.client("dynamodb", region_name="us-east-1")
+    items = json.dumps(dynamodb.scan(TableName=cloud.provisioned.physical["FollowUpTable"])["Items"])
+    assert "alice@example.org" not in items
+    # Bruno's interview and schedules are untouched; nothing of Alice's is ever sent.
+    page = cloud.api("GET", "/interviews", headers=_bearer(bruno["api_key"]))[1]
+    assert len(page["interviews"]) == 1
+    assert 0 < len(cloud.pending_schedules()) < bruno_schedules
+    cloud.advance(30 * 86400)
+    assert all("alice@example.org" not in json.dumps(m) for m in cloud.outbox.as_json())
