@@ -230,6 +230,9 @@ def http_event(
     }
     if raw_query:
         event["queryStringParameters"] = dict(parse_qsl(raw_query, keep_blank_values=True))
+    if "cookie" in lowered:
+        # HTTP API v2 moves the Cookie header into `cookies`, one entry per cookie.
+        event["cookies"] = [part.strip() for part in lowered.pop("cookie").split(";") if part.strip()]
     if path_parameters:
         event["pathParameters"] = dict(path_parameters)
     if body:
@@ -585,6 +588,11 @@ class LocalCloud:
         response_headers = {str(k).lower(): str(v) for k, v in (response.get("headers") or {}).items()}
         for key, values in (response.get("multiValueHeaders") or {}).items():
             response_headers[str(key).lower()] = ", ".join(str(v) for v in values)
+        cookies = [str(cookie) for cookie in response.get("cookies") or []]
+        if cookies:
+            # HTTP API v2 sends each as its own Set-Cookie header; this header map holds one value per name, and
+            # no page of ours sets more than one cookie per response.
+            response_headers["set-cookie"] = cookies[-1]
         raw = response.get("body") or ""
         data = base64.b64decode(raw) if response.get("isBase64Encoded") else str(raw).encode()
         return status, response_headers, data

@@ -51,6 +51,8 @@ EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("ssm:GetParameter", "ssm:FormKeyParameterName"),
         ("ssm:GetParameter", "ssm:LinkSecretParameterName"),
         ("ssm:GetParameter", "ssm:OperatorKeyParameterName"),
+        ("ses:SendEmail", "ses:identity/*"),  # the control panel's sign-in links (From pinned to SenderEmail)
+        ("ses:SendEmail", "ConfigurationSet"),
     },
     "PlannerFunction": {
         ("scheduler:CreateSchedule", "ScheduleGroup"),

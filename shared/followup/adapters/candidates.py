@@ -2,6 +2,9 @@
 
 - `CAND#<candidate id>` / `#PROFILE`: the profile (name, email, defaults) and the version of each credential
   (`followup.core.credentials`: the credentials themselves are derived, never stored).
+- `CEMAIL#<sha256 of the lower-cased email>` / `#CANDIDATE`: which candidate an address signs in as (one candidate
+  per address), written in the same transaction as the profile.
+- `SIGNIN#<nonce>` / `#USED`: a sign-in link used once (kept until it would have expired anyway).
 - Listing: every interview's intake item (`INTAKE#<interview id>`, written when the API accepts it and kept for the
   interview's life) carries `owner` and `listed_at` (`<submitted at>#<interview id>`); the sparse `ByOwner` index
   on them lists a candidate's interviews newest first with one Query, no Scan. A deleted interview's tombstone
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import secrets
 from collections.abc import Iterator, Mapping
@@ -21,7 +25,15 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from followup.adapters.records import FOLLOW_UP_PREFIX, INTERVIEW_SK, from_item, interview_pk, to_item
+from followup.adapters.records import (
+    FOLLOW_UP_PREFIX,
+    INTERVIEW_SK,
+    epoch,
+    failed_conditions,
+    from_item,
+    interview_pk,
+    to_item,
+)
 from followup.core.credentials import CredentialKind
 from followup.core.text import iso_utc
 from followup.domain.models import FollowUpStatus
@@ -39,6 +51,17 @@ _PENDING = frozenset({FollowUpStatus.SCHEDULED, FollowUpStatus.AWAITING_APPROVAL
 
 def candidate_pk(candidate_id: str) -> str:
     return f"CAND#{candidate_id}"
+
+
+def email_pk(email: str) -> str:
+    return f"CEMAIL#{hashlib.sha256(email.strip().lower().encode()).hexdigest()}"
+
+
+EMAIL_SK = "#CANDIDATE"
+
+
+class EmailTaken(Exception):
+    """Another candidate signs in with this address."""
 
 
 def new_candidate_id() -> str:
@@ -98,6 +121,9 @@ class InterviewPage:
     next_cursor: str | None = None
 
 
+_failed = failed_conditions
+
+
 class InvalidCursor(ValueError):
     """A cursor this listing did not hand out (or handed to another candidate)."""
 
@@ -143,35 +169,115 @@ class CandidateTable:
                 **dict.fromkeys(_VERSION_ATTRIBUTES.values(), 1),
             }
             try:
-                self._client.put_item(
-                    TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+                self._client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": to_item(item),
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                        self._email_put(str(profile["email"]), candidate_id),
+                    ]
                 )
             except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                    raise
-                continue
+                failed = _failed(exc)
+                if 1 in failed:
+                    raise EmailTaken(str(profile["email"])) from None
+                if 0 in failed:
+                    continue
+                raise
             return CandidateRecord.from_item(to_item(item))
         raise RuntimeError("could not find a free candidate id")
+
+    def _email_put(self, email: str, candidate_id: str) -> Any:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": to_item({"pk": email_pk(email), "sk": EMAIL_SK, "candidate_id": candidate_id}),
+                "ConditionExpression": "attribute_not_exists(pk) OR candidate_id = :id",
+                "ExpressionAttributeValues": to_item({":id": candidate_id}),
+            }
+        }
+
+    def _email_delete(self, email: str, candidate_id: str) -> Any:
+        return {
+            "Delete": {
+                "TableName": self._table,
+                "Key": to_item({"pk": email_pk(email), "sk": EMAIL_SK}),
+                "ConditionExpression": "attribute_not_exists(pk) OR candidate_id = :id",
+                "ExpressionAttributeValues": to_item({":id": candidate_id}),
+            }
+        }
+
+    def by_email(self, email: str) -> str | None:
+        """The candidate who signs in with this address, if any."""
+        response = self._client.get_item(
+            TableName=self._table, Key=to_item({"pk": email_pk(email), "sk": EMAIL_SK}), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return str(item["candidate_id"]["S"]) if item else None
+
+    def use_sign_in(self, nonce: str, *, now: datetime, expires_at: datetime) -> bool:
+        """Mark a sign-in link used; False when it was used before."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(
+                    {"pk": f"SIGNIN#{nonce}", "sk": "#USED", "used_at": iso_utc(now), "expires_at": epoch(expires_at)}
+                ),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def sign_in_used(self, nonce: str) -> bool:
+        response = self._client.get_item(
+            TableName=self._table, Key=to_item({"pk": f"SIGNIN#{nonce}", "sk": "#USED"}), ConsistentRead=True
+        )
+        return "Item" in response
 
     def get(self, candidate_id: str) -> CandidateRecord | None:
         response = self._client.get_item(TableName=self._table, Key=self._key(candidate_id), ConsistentRead=True)
         item = response.get("Item")
         return CandidateRecord.from_item(item) if item else None
 
-    def update_profile(self, candidate_id: str, profile: Mapping[str, Any], *, now: datetime) -> bool:
+    def update_profile(
+        self, candidate_id: str, profile: Mapping[str, Any], *, previous_email: str, now: datetime
+    ) -> bool:
+        """Replace the profile (and move the sign-in address when the email changed); False when the candidate is
+        gone. EmailTaken when another candidate signs in with the new address."""
+        items: list[Any] = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": self._key(candidate_id),
+                    "UpdateExpression": "SET #profile = :profile, updated_at = :now",
+                    "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(deleting_since)",
+                    "ExpressionAttributeNames": {"#profile": "profile"},
+                    "ExpressionAttributeValues": to_item(
+                        {
+                            ":profile": json.dumps(dict(profile), sort_keys=True, ensure_ascii=False),
+                            ":now": iso_utc(now),
+                        }
+                    ),
+                }
+            }
+        ]
+        email = str(profile["email"])
+        if email.strip().lower() != previous_email.strip().lower():
+            items += [self._email_put(email, candidate_id), self._email_delete(previous_email, candidate_id)]
         try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=self._key(candidate_id),
-                UpdateExpression="SET #profile = :profile, updated_at = :now",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames={"#profile": "profile"},
-                ExpressionAttributeValues=to_item(
-                    {":profile": json.dumps(dict(profile), sort_keys=True, ensure_ascii=False), ":now": iso_utc(now)}
-                ),
-            )
+            self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            failed = _failed(exc)
+            if 1 in failed:
+                raise EmailTaken(email) from None
+            if 0 in failed:
                 return False
             raise
         return True
@@ -213,8 +319,12 @@ class CandidateTable:
             raise
         return True
 
-    def delete(self, candidate_id: str) -> None:
-        self._client.delete_item(TableName=self._table, Key=self._key(candidate_id))
+    def delete(self, record: CandidateRecord) -> None:
+        """The profile and its sign-in address (the last step of deleting a candidate)."""
+        items: list[Any] = [{"Delete": {"TableName": self._table, "Key": self._key(record.candidate_id)}}]
+        if record.profile.get("email"):
+            items.append(self._email_delete(str(record.profile["email"]), record.candidate_id))
+        self._client.transact_write_items(TransactItems=items)
 
     # -- the candidate's interviews ---------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from followup.adapters.records import (
     StoreOutcome,
     TimelineEntry,
     epoch,
+    failed_conditions,
     find_by_message_id_key,
     from_item,
     intake_pk,
@@ -60,11 +61,6 @@ def _is_condition_failure(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
-def _cancellation_codes(exc: ClientError) -> list[str]:
-    reasons = exc.response.get("CancellationReasons", [])
-    return [str(reason.get("Code", "None")) for reason in reasons]
-
-
 # The sparse index of follow-ups that may still be sent, by recipient (template.yaml: FollowUpTable's GSI). Only a
 # follow-up that is scheduled, awaiting approval or mid-send carries `pending_to`; every transition to a final status
 # removes it, so a bounce or complaint finds what is left to stop with one Query per address and no Scan.
@@ -78,11 +74,7 @@ def recipient_key(address: str) -> str:
     return address.strip().lower()
 
 
-def _failed_conditions(exc: ClientError) -> set[int]:
-    """Indexes of the transaction's items whose condition failed; empty when it failed for another reason."""
-    if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-        return set()
-    return {index for index, code in enumerate(_cancellation_codes(exc)) if code == "ConditionalCheckFailed"}
+_failed_conditions = failed_conditions
 
 
 SIGNATURE_IN_PROGRESS = "in_progress"
@@ -426,9 +418,7 @@ class FollowUpTable:
         except ClientError as exc:
             if _is_condition_failure(exc):
                 return False
-            if exc.response["Error"]["Code"] == "TransactionCanceledException" and "ConditionalCheckFailed" in (
-                _cancellation_codes(exc)
-            ):
+            if _failed_conditions(exc):
                 return False
             raise
         return True

@@ -114,6 +114,15 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _deserializer.deserialize(value) for key, value in item.items()}
 
 
+def failed_conditions(exc: Exception) -> set[int]:
+    """Indexes of a cancelled transaction's items whose condition failed; empty when it failed for another reason."""
+    response = getattr(exc, "response", {}) or {}
+    if response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return set()
+    reasons = response.get("CancellationReasons") or []
+    return {index for index, reason in enumerate(reasons) if reason.get("Code") == "ConditionalCheckFailed"}
+
+
 def epoch(instant: datetime) -> int:
     return int(instant.timestamp())
 

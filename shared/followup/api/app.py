@@ -17,7 +17,7 @@ from followup.adapters.events import PublishError
 from followup.api.errors import ApiError, json_response, lambda_error_response
 from followup.api.guards import guard_request
 from followup.api.principal import acting_as
-from followup.api.routes import candidates, form, interviews, links
+from followup.api.routes import candidates, form, interviews, links, panel
 from followup.api.schemas import ErrorField, error_body
 from followup.workflow.lifecycle import ConcurrentChange
 
@@ -26,6 +26,7 @@ logger = Logger(child=True)
 app = APIGatewayHttpResolver(enable_validation=True)
 app.include_router(interviews.router)
 app.include_router(candidates.router)
+app.include_router(panel.router)
 app.include_router(links.router)
 app.include_router(form.router)
 
@@ -145,6 +146,13 @@ ROUTE_METHODS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         (r"^/form$", {"GET", "POST"}),
         (r"^/form/done/[^/]+$", {"GET"}),
         (r"^/a/[^/]+$", {"GET", "POST"}),
+        (r"^/panel$", {"GET"}),
+        (r"^/panel/sign-in$", {"POST"}),
+        (r"^/panel/sign-out$", {"POST"}),
+        (r"^/panel/in/[^/]+$", {"GET", "POST"}),
+        (r"^/panel/settings$", {"GET", "POST"}),
+        (r"^/panel/interviews/[^/]+$", {"GET"}),
+        (r"^/panel/interviews/[^/]+/(outcome|decision-date)$", {"POST"}),
     )
 )
 

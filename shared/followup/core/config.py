@@ -32,6 +32,10 @@ class ApiSettings(_Settings):
     public_base_url: str = Field(alias="PUBLIC_BASE_URL", default="")
     # Empty: no operator, so no candidates beyond the default one (single-candidate mode).
     operator_key_parameter: str = Field(alias="OPERATOR_KEY_PARAMETER", default="")
+    # The control panel's sign-in links go out from the deployment's sender address.
+    sender_email: str = Field(alias="SENDER_EMAIL", default="")
+    sender_name: str = Field(alias="SENDER_NAME", default="Interview Follow-ups")
+    ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", default="")
 
 
 class PlannerSettings(_Settings):

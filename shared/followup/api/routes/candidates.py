@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import ValidationError
 
-from followup.adapters.candidates import CandidateRecord
+from followup.adapters.candidates import CandidateRecord, EmailTaken
 from followup.api import principal
 from followup.api.errors import ERROR_RESPONSES, ApiError, json_response
 from followup.api.schemas import CandidateCreated, CandidateCredentials, CandidateView, ErrorField
@@ -89,7 +89,15 @@ def _view(record: CandidateRecord) -> dict[str, Any]:
 )
 def create_candidate(profile: Annotated[CandidateProfile, Body()]):  # type: ignore[no-untyped-def]
     principal.require_operator()
-    record = services().candidates.create(profile.model_dump(mode="json", exclude_none=True), now=clock.now())
+    try:
+        record = services().candidates.create(profile.model_dump(mode="json", exclude_none=True), now=clock.now())
+    except EmailTaken:
+        raise ApiError(
+            409,
+            "email_taken",
+            "a candidate with this email exists: each address signs in as one candidate",
+            [ErrorField(field="email", message="is another candidate's")],
+        ) from None
     body = {**_credentials(record), "profile": record.profile}
     return json_response(201, body, headers={"Cache-Control": "no-store"})
 
@@ -126,8 +134,21 @@ def patch_candidate(id: str, change: Annotated[CandidatePatch, Body()]):  # type
         ]
         raise ApiError(422, "invalid_fields", "some fields are invalid", fields) from None
     deps = services()
-    now = clock.now()
-    if not deps.candidates.update_profile(id, profile.model_dump(mode="json", exclude_none=True), now=now):
+    try:
+        changed = deps.candidates.update_profile(
+            id,
+            profile.model_dump(mode="json", exclude_none=True),
+            previous_email=str(record.profile.get("email", "")),
+            now=clock.now(),
+        )
+    except EmailTaken:
+        raise ApiError(
+            409,
+            "email_taken",
+            "another candidate signs in with this email",
+            [ErrorField(field="email", message="is another candidate's")],
+        ) from None
+    if not changed:
         raise _not_found()
     updated = deps.candidates.get(id)
     if updated is None:
@@ -204,7 +225,9 @@ def delete_candidate(id: str):  # type: ignore[no-untyped-def]
         delete_anywhere(deps.table, deps.publisher, interview_id, clock.now())
     if remaining:
         return json_response(202, {"candidate_id": id, "status": "deleting", "interviews_remaining": remaining})
-    deps.candidates.delete(id)
+    record = deps.candidates.get(id)
+    if record is not None:
+        deps.candidates.delete(record)
     return Response(status_code=204, content_type="application/json", body="")
 
 

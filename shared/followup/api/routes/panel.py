@@ -1,0 +1,456 @@
+"""The control panel (README "The control panel"): server-rendered pages where a candidate signs in by an emailed
+link and sees and steers their own follow-ups — the same pages on AWS as on the local stack.
+
+Sign-in, session and CSRF: `followup.api.panel`. Every page checks that the interview is the session's candidate's
+(another candidate's is a 404 page, as if it did not exist); every POST checks the CSRF token first and changes
+nothing without it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+from urllib.parse import parse_qsl, quote
+from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import ValidationError
+
+from followup.adapters.records import InterviewBundle
+from followup.api import panel
+from followup.api.routes.form import render_page
+from followup.api.services import services
+from followup.core import clock
+from followup.core.credentials import CredentialKind
+from followup.core.signed import InvalidToken
+from followup.core.text import parse_instant
+from followup.domain.candidates import CandidatePatch, CandidateProfile
+from followup.domain.kinds import spec
+from followup.domain.models import FollowUpStatus, InterviewRequest
+
+router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
+
+OUTCOME_WORDS = {
+    "offer": "an offer",
+    "hired": "hired",
+    "rejected": "they said no",
+    "withdrawn": "you withdrew",
+    "heard_back": "you heard back",
+}
+STATUS_WORDS = {
+    FollowUpStatus.SCHEDULED: "Scheduled",
+    FollowUpStatus.AWAITING_APPROVAL: "Waiting for your approval",
+    FollowUpStatus.SENDING: "Sending",
+    FollowUpStatus.SENT: "Sent",
+    FollowUpStatus.CANCELLED: "Stopped",
+    FollowUpStatus.FAILED: "Not sent",
+    FollowUpStatus.SUPPRESSED: "Not sent: the address refuses mail",
+}
+# What the page says after an action (a fixed word in the redirect, never text taken from the URL).
+DONE_WORDS = {
+    "outcome": "Recorded. Every message the outcome ends is stopped.",
+    "date": "The decision date changed; the check-in and final note moved with it.",
+}
+PENDING = frozenset({FollowUpStatus.SCHEDULED, FollowUpStatus.AWAITING_APPROVAL})
+# Settings fields: (name, label, input kind).
+SETTINGS_FIELDS = (
+    ("name", "Your full name", "text"),
+    ("preferred_name", "The name you sign with", "text"),
+    ("email", "Your email (you sign in with it; copies come to it)", "email"),
+    ("timezone", "Your time zone (IANA, e.g. Europe/Paris)", "text"),
+    ("country", "Your country (ISO code, e.g. FR)", "text"),
+    ("subdivision", "Your region (ISO 3166-2 without the country, e.g. ON)", "text"),
+    ("signature", "Signature", "textarea"),
+    ("tone", "Tone", "select-tone"),
+    ("mode", "Mode", "select-mode"),
+)
+
+
+# -- plumbing ---------------------------------------------------------------------------------------------------
+
+
+def _secret() -> str:
+    return services().keyring().signing_secret
+
+
+def _secure() -> bool:
+    from followup.api.routes.candidates import base_url
+
+    return base_url().startswith("https://")
+
+
+def _session() -> panel.Session | None:
+    session = panel.session_from(_secret(), router.current_event.cookies, now=clock.now())
+    if session is None or services().keyring().candidate(session.candidate_id) is None:
+        return None  # a deleted candidate's session ends with them
+    return session
+
+
+def _values() -> dict[str, str]:
+    return dict(parse_qsl(router.current_event.decoded_body or "", keep_blank_values=True))
+
+
+def _redirect(location: str, cookie: str | None = None) -> Response[str]:
+    return Response(
+        status_code=303,
+        content_type="text/html; charset=utf-8",
+        body=f'<a href="{quote(location, safe="/?=&")}">Continue</a>',
+        headers={"Location": location, "Cache-Control": "no-store"},
+        cookies=cast("list[Any]", [cookie] if cookie else []),
+    )
+
+
+def _message(status: int, title: str, message: str) -> Response[str]:
+    return render_page("message.html.j2", status, title=title, message=message)
+
+
+def _not_yours() -> Response[str]:
+    return _message(404, "No such interview", "This page does not lead to one of your interviews.")
+
+
+def _checked_post() -> tuple[panel.Session | None, dict[str, str], Response[str] | None]:
+    """The session and form values of a POST, or the answer that refuses it (signed out, or no CSRF token)."""
+    session = _session()
+    values = _values()
+    if session is None:
+        return None, values, _redirect("/panel")
+    if not panel.csrf_valid(_secret(), session, values.get("csrf")):
+        return (
+            None,
+            values,
+            _message(403, "Please try again", "This form expired. Go back, reload the page, and send it again."),
+        )
+    return session, values, None
+
+
+def _local(instant: str, zone: str) -> str:
+    moment = parse_instant(instant).astimezone(ZoneInfo(zone))
+    return moment.strftime("%a %d %b %Y, %H:%M ") + (moment.tzname() or zone)
+
+
+# -- sign-in ------------------------------------------------------------------------------------------------------
+
+
+@router.get("/panel", include_in_schema=False)
+def panel_home():  # type: ignore[no-untyped-def]
+    session = _session()
+    if session is None:
+        return render_page("panel/sign_in.html.j2")
+    deps = services()
+    cursor = router.current_event.get_query_string_value("cursor") or None
+    from followup.adapters.candidates import InvalidCursor
+
+    try:
+        page = deps.candidates.list_interviews(session.candidate_id, limit=20, cursor=cursor)
+    except InvalidCursor:
+        page = deps.candidates.list_interviews(session.candidate_id, limit=20, cursor=None)
+    record = deps.keyring().candidate(session.candidate_id)
+    zone = str((record.profile if record else {}).get("timezone") or "UTC")
+    rows = []
+    for row in page.interviews:
+        if row.status == "closed":
+            words = f"Stopped: {OUTCOME_WORDS.get(row.outcome or '', row.outcome or 'closed')}"
+        elif row.status == "planning":
+            words = "Being planned: reload in a few seconds"
+        elif row.next_due_at:
+            words = f"Next message: {_local(row.next_due_at, zone)}"
+        else:
+            words = "Nothing left to send"
+        rows.append(
+            {"interview_id": row.interview_id, "company": row.company, "position": row.position, "state_words": words}
+        )
+    return render_page(
+        "panel/list.html.j2",
+        rows=rows,
+        next_cursor=page.next_cursor,
+        csrf=panel.csrf_token(_secret(), session),
+        form_url=_form_url(session.candidate_id),
+    )
+
+
+def _form_url(candidate_id: str) -> str:
+    key = services().keyring().credential(candidate_id, CredentialKind.FORM_KEY) or ""
+    return f"/form?key={quote(key, safe='')}"
+
+
+@router.post("/panel/sign-in", include_in_schema=False)
+def request_sign_in():  # type: ignore[no-untyped-def]
+    email = _values().get("email", "").strip()
+    deps = services()
+    candidate_id = deps.candidates.by_email(email) if 3 <= len(email) <= 254 and "@" in email else None
+    if candidate_id is not None and deps.keyring().candidate(candidate_id) is not None:
+        _send_sign_in(candidate_id, email)
+    # The same answer whether or not the address has an account: the page never tells who is a candidate.
+    return _message(
+        200,
+        "Check your email",
+        "If this address has an account, a sign-in link is on its way. It works once, for 15 minutes.",
+    )
+
+
+def _send_sign_in(candidate_id: str, email: str) -> None:
+    from followup.adapters.ses import EmailSender, OutgoingEmail
+    from followup.api.routes.candidates import base_url
+    from followup.core import aws
+
+    settings = services().settings
+    token = panel.sign_in_token(_secret(), candidate_id, now=clock.now())
+    link = f"{base_url()}/panel/in/{token}"
+    text = (
+        "Here is your link to sign in to your interview follow-ups:\n\n"
+        f"{link}\n\n"
+        "It works once, for 15 minutes. If you did not ask for it, ignore this email: nothing happens without it."
+    )
+    html = (
+        "<p>Here is your link to sign in to your interview follow-ups:</p>"
+        f'<p><a href="{link}">Sign in</a></p>'
+        "<p>It works once, for 15 minutes. If you did not ask for it, ignore this email: "
+        "nothing happens without it.</p>"
+    )
+    sender = EmailSender(aws.client("sesv2"), settings.ses_configuration_set)
+    sender.send(
+        OutgoingEmail(
+            from_address=f"{settings.sender_name} <{settings.sender_email}>",
+            to=[email],
+            subject="Your sign-in link",
+            text=text,
+            html=html,
+            tags={"purpose": "sign-in"},
+        )
+    )
+
+
+@router.get("/panel/in/<token>", include_in_schema=False)
+def show_sign_in(token: str):  # type: ignore[no-untyped-def]
+    try:
+        sign_in = panel.read_sign_in(_secret(), token, now=clock.now())
+    except InvalidToken as exc:
+        return _message(403, "This sign-in link cannot be used", f"{exc}. Ask for a new one at /panel.")
+    if services().candidates.sign_in_used(sign_in.nonce):
+        return _message(403, "This sign-in link was already used", "Each link works once. Ask for a new one at /panel.")
+    return render_page(
+        "panel/confirm.html.j2",
+        title="Sign in",
+        message="Press the button to open your interview follow-ups on this device.",
+        action=f"/panel/in/{token}",
+        button="Sign in",
+    )
+
+
+@router.post("/panel/in/<token>", include_in_schema=False)
+def use_sign_in(token: str):  # type: ignore[no-untyped-def]
+    now = clock.now()
+    try:
+        sign_in = panel.read_sign_in(_secret(), token, now=now)
+    except InvalidToken as exc:
+        return _message(403, "This sign-in link cannot be used", f"{exc}. Ask for a new one at /panel.")
+    deps = services()
+    if deps.keyring().candidate(sign_in.candidate_id) is None:
+        return _message(403, "This sign-in link cannot be used", "The account it was for no longer exists.")
+    expires = datetime.fromtimestamp(sign_in.expires_at, tz=now.tzinfo)
+    if not deps.candidates.use_sign_in(sign_in.nonce, now=now, expires_at=expires):
+        return _message(403, "This sign-in link was already used", "Each link works once. Ask for a new one at /panel.")
+    cookie = panel.session_cookie(_secret(), sign_in.candidate_id, now=now, secure=_secure())
+    return _redirect("/panel", cookie)
+
+
+@router.post("/panel/sign-out", include_in_schema=False)
+def sign_out():  # type: ignore[no-untyped-def]
+    _, _, refused = _checked_post()
+    if refused is not None:
+        return refused
+    return _redirect("/panel", panel.cleared_cookie(secure=_secure()))
+
+
+# -- one interview ------------------------------------------------------------------------------------------------
+
+
+def _owned(session: panel.Session, interview_id: str) -> InterviewBundle | None:
+    from followup.api.routes.interviews import INTERVIEW_ID_PATTERN
+
+    if not INTERVIEW_ID_PATTERN.match(interview_id):
+        return None
+    bundle = services().table.load_interview(interview_id)
+    return bundle if bundle is not None and bundle.owner == session.candidate_id else None
+
+
+@router.get("/panel/interviews/<id>", include_in_schema=False)
+def show_interview(id: str):  # type: ignore[no-untyped-def]
+    session = _session()
+    if session is None:
+        return _redirect("/panel")
+    bundle = _owned(session, id)
+    if bundle is None:
+        return _not_yours()
+    done = router.current_event.get_query_string_value("done") or ""
+    return _interview_page(session, bundle, flash=DONE_WORDS.get(done, ""))
+
+
+def _interview_page(session: panel.Session, bundle: InterviewBundle, flash: str = "") -> Response[str]:
+    from followup.messages.render import render_follow_up
+
+    request = InterviewRequest.model_validate(bundle.interview["document"])
+    own_zone = request.candidate_timezone()
+    follow_ups = []
+    for record in bundle.follow_ups:
+        status = FollowUpStatus(record.status)
+        words = STATUS_WORDS.get(status, str(status))
+        if record.reason and status in (FollowUpStatus.CANCELLED, FollowUpStatus.FAILED):
+            words = f"{words}: {record.reason}"
+        subject = text = ""
+        if status in PENDING or status == FollowUpStatus.SENT:
+            try:
+                message = render_follow_up(request, record.planned())
+                subject, text = message.subject, message.text
+            except ValueError:
+                subject = text = ""
+        theirs = _local(record.due_at, record.timezone)
+        when = theirs if record.timezone == own_zone else f"{theirs} (for you: {_local(record.due_at, own_zone)})"
+        follow_ups.append(
+            {
+                "id": record.follow_up_id,
+                "label": spec(record.kind).label,
+                "to": record.to,
+                "to_name": record.to_name,
+                "when": when,
+                "status_words": words,
+                "subject": subject,
+                "text": text,
+            }
+        )
+    outcome = bundle.interview.get("outcome")
+    if outcome:
+        state_words = f"Stopped: {OUTCOME_WORDS.get(str(outcome), str(outcome))}"
+    elif any(FollowUpStatus(record.status) in PENDING for record in bundle.follow_ups):
+        state_words = "Follow-ups are scheduled"
+    else:
+        state_words = "Nothing left to send"
+    timeline = [
+        {"at": entry["at"], "when": _local(entry["at"], own_zone), "event": entry["event"], "detail": entry["detail"]}
+        for entry in bundle.timeline
+    ]
+    warnings = [
+        entry["detail"] for entry in bundle.timeline if entry["event"] in ("skipped", "timing") and entry["detail"]
+    ]
+    return render_page(
+        "panel/interview.html.j2",
+        interview_id=bundle.interview["interview_id"],
+        company=request.company.name,
+        position=request.position.title,
+        state_words=state_words,
+        follow_ups=follow_ups,
+        timeline=timeline,
+        warnings=warnings,
+        flash=flash,
+        open=not outcome and bundle.interview.get("status", "active") == "active",
+        decision_expected_by=str(request.next_steps.decision_expected_by or ""),
+        csrf=panel.csrf_token(_secret(), session),
+    )
+
+
+@router.post("/panel/interviews/<id>/outcome", include_in_schema=False)
+def post_outcome(id: str):  # type: ignore[no-untyped-def]
+    from followup.workflow.lifecycle import OutcomeRequest, record_outcome
+
+    session, values, refused = _checked_post()
+    if refused is not None or session is None:
+        return refused
+    bundle = _owned(session, id)
+    if bundle is None:
+        return _not_yours()
+    try:
+        request = OutcomeRequest(outcome=values.get("outcome", ""))
+    except ValidationError:
+        return _message(422, "Choose an outcome", "Go back and press one of the outcome buttons.")
+    deps = services()
+    record_outcome(deps.table, deps.publisher, bundle, request, clock.now())
+    return _redirect(f"/panel/interviews/{id}?done=outcome")
+
+
+@router.post("/panel/interviews/<id>/decision-date", include_in_schema=False)
+def post_decision_date(id: str):  # type: ignore[no-untyped-def]
+    from followup.workflow.lifecycle import DecisionDateChange, change_decision_date
+
+    session, values, refused = _checked_post()
+    if refused is not None or session is None:
+        return refused
+    bundle = _owned(session, id)
+    if bundle is None:
+        return _not_yours()
+    try:
+        change = DecisionDateChange(decision_expected_by=values.get("decision_expected_by", ""))
+    except ValidationError:
+        return _message(422, "Choose a date", "Go back and pick the date they expect to decide by.")
+    deps = services()
+    change_decision_date(deps.table, deps.publisher, bundle, change, clock.now())
+    return _redirect(f"/panel/interviews/{id}?done=date")
+
+
+# -- settings -----------------------------------------------------------------------------------------------------
+
+
+@router.get("/panel/settings", include_in_schema=False)
+def show_settings():  # type: ignore[no-untyped-def]
+    session = _session()
+    if session is None:
+        return _redirect("/panel")
+    record = services().keyring().candidate(session.candidate_id)
+    profile = dict(record.profile) if record else {}
+    return _settings_page(session, {k: str(v) for k, v in profile.items() if isinstance(v, str)}, {})
+
+
+def _settings_page(
+    session: panel.Session, values: dict[str, str], errors: dict[str, str], flash: str = ""
+) -> Response[str]:
+    settings = services().settings
+    sender_words = (
+        f"from {settings.sender_email} with your name, with replies to your own address; a copy of each comes to you."
+        if settings.sender_email
+        else "from the deployment's sender address, with replies to your own address."
+    )
+    return render_page(
+        "panel/settings.html.j2",
+        422 if errors else 200,
+        fields=SETTINGS_FIELDS,
+        values=values,
+        errors=errors,
+        flash=flash,
+        sender_words=sender_words,
+        csrf=panel.csrf_token(_secret(), session),
+    )
+
+
+@router.post("/panel/settings", include_in_schema=False)
+def save_settings():  # type: ignore[no-untyped-def]
+    from followup.adapters.candidates import EmailTaken
+
+    session, values, refused = _checked_post()
+    if refused is not None or session is None:
+        return refused
+    deps = services()
+    record = deps.keyring().candidate(session.candidate_id)
+    if record is None:
+        return _redirect("/panel")
+    given: dict[str, Any] = {name: (values.get(name, "").strip() or None) for name, _, _ in SETTINGS_FIELDS}
+    typed = {name: values.get(name, "") for name, _, _ in SETTINGS_FIELDS}
+    try:
+        change = CandidatePatch.model_validate(given)
+        merged = {**record.profile, **change.changes()}
+        profile = CandidateProfile.model_validate({k: v for k, v in merged.items() if v is not None})
+    except ValidationError as exc:
+        errors = {
+            str(error["loc"][0]) if error["loc"] else "name": str(error["msg"]).removeprefix("Value error, ")
+            for error in exc.errors()
+        }
+        return _settings_page(session, typed, errors)
+    try:
+        deps.candidates.update_profile(
+            session.candidate_id,
+            profile.model_dump(mode="json", exclude_none=True),
+            previous_email=str(record.profile.get("email", "")),
+            now=clock.now(),
+        )
+    except EmailTaken:
+        return _settings_page(session, typed, {"email": "another account signs in with this address"})
+    return _settings_page(session, typed, {}, flash="Saved. New interviews start from these.")

@@ -1,0 +1,218 @@
+"""The control panel on moto: sign-in by emailed link (once, 15 minutes), the session cookie, CSRF on every POST,
+the interview page's outcome and decision-date actions, settings, and isolation between candidates' sessions."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from followup_local.cloud import LocalCloud
+from tests.conftest import load_example
+
+pytestmark = pytest.mark.integration
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+SIGN_IN_LINK = re.compile(r"/panel/in/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+
+
+def _candidate(cloud: LocalCloud, name: str, email: str) -> dict[str, Any]:
+    status, body = cloud.api(
+        "POST",
+        "/candidates",
+        {"name": name, "email": email, "timezone": "Europe/Paris"},
+        headers={"authorization": f"Bearer {cloud.operator_key}"},
+    )
+    assert status == 201, body
+    return body
+
+
+def _submit(cloud: LocalCloud, candidate: dict[str, Any], n: int = 0) -> str:
+    payload = copy.deepcopy(load_example("interview.json"))
+    payload.pop("candidate")
+    payload["position"]["title"] += f" {n}"
+    status, body = cloud.api(
+        "POST", "/interviews", payload, headers={"authorization": f"Bearer {candidate['api_key']}"}
+    )
+    assert status == 202, body
+    return str(body["interview_id"])
+
+
+def _post(cloud: LocalCloud, path: str, fields: dict[str, str], cookie: str | None = None) -> tuple[int, dict, str]:
+    headers = {**FORM, **({"cookie": cookie} if cookie else {})}
+    status, response_headers, data = cloud.http("POST", path, body=urlencode(fields).encode(), headers=headers)
+    return status, response_headers, data.decode()
+
+
+def _get(cloud: LocalCloud, path: str, cookie: str | None = None) -> tuple[int, dict, str]:
+    status, headers, data = cloud.http("GET", path, headers={"cookie": cookie} if cookie else {})
+    return status, headers, data.decode()
+
+
+def _sign_in(cloud: LocalCloud, email: str) -> str:
+    """Ask for a link, open it from the outbox, press the button: the session cookie."""
+    before = len(cloud.outbox.messages)
+    status, _, page = _post(cloud, "/panel/sign-in", {"email": email})
+    assert status == 200
+    assert "Check your email" in page
+    mails = cloud.outbox.as_json()[before:]
+    assert len(mails) == 1
+    assert mails[0]["to"] == [email]
+    token = SIGN_IN_LINK.search(mails[0]["text"]).group(1)  # type: ignore[union-attr]
+    status, _, page = _get(cloud, f"/panel/in/{token}")
+    assert status == 200
+    assert "Sign in" in page
+    status, headers, _ = _post(cloud, f"/panel/in/{token}", {})
+    assert status == 303
+    assert headers["location"] == "/panel"
+    cookie = headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Path=/panel" in cookie
+    return cookie.split(";", 1)[0]
+
+
+def test_sign_in_by_emailed_link_once_then_the_list_of_ones_own_interviews(cloud: LocalCloud) -> None:
+    alice = _candidate(cloud, "Alice Moreau", "alice@example.org")
+    interview_id = _submit(cloud, alice)
+    cookie = _sign_in(cloud, "alice@example.org")
+    status, _, page = _get(cloud, "/panel", cookie)
+    assert status == 200
+    assert "Analytical Engines" in page
+    assert f"/panel/interviews/{interview_id}" in page
+    assert "Next message:" in page
+    # The link was used: it says so when opened, and pressing it again opens nothing.
+    token = SIGN_IN_LINK.search(cloud.outbox.as_json()[-1]["text"]).group(1)  # type: ignore[union-attr]
+    status, _, page = _get(cloud, f"/panel/in/{token}")
+    assert status == 403
+    assert "already used" in page
+    status, headers, _ = _post(cloud, f"/panel/in/{token}", {})
+    assert status == 403
+    assert "set-cookie" not in headers
+
+
+def test_an_unknown_address_gets_the_same_answer_and_no_mail(cloud: LocalCloud) -> None:
+    status, _, page = _post(cloud, "/panel/sign-in", {"email": "nobody@example.org"})
+    assert status == 200
+    assert "Check your email" in page
+    assert cloud.outbox.messages == []
+
+
+def test_a_forged_or_expired_link_or_cookie_opens_nothing(cloud: LocalCloud) -> None:
+    alice = _candidate(cloud, "Alice Moreau", "alice@example.org")
+    _submit(cloud, alice)
+    _post(cloud, "/panel/sign-in", {"email": "alice@example.org"})
+    token = SIGN_IN_LINK.search(cloud.outbox.as_json()[-1]["text"]).group(1)  # type: ignore[union-attr]
+    body, mac = token.split(".")
+    assert _post(cloud, f"/panel/in/{body}.{mac[:-2]}AA", {})[0] == 403
+    cloud.advance(16 * 60)
+    status, _, page = _post(cloud, f"/panel/in/{token}", {})
+    assert status == 403
+    assert "expired" in page
+    status, _, page = _get(cloud, "/panel", "fu_session=forged.value")
+    assert status == 200
+    assert "Email me a sign-in link" in page
+
+
+def test_outcome_needs_the_csrf_token_and_then_stops_what_is_pending(cloud: LocalCloud) -> None:
+    alice = _candidate(cloud, "Alice Moreau", "alice@example.org")
+    interview_id = _submit(cloud, alice)
+    cookie = _sign_in(cloud, "alice@example.org")
+    status, _, page = _get(cloud, f"/panel/interviews/{interview_id}", cookie)
+    assert status == 200
+    assert "Thank-you" in page or "thank-you" in page.lower()
+    assert "Read the message" in page
+    csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]
+    schedules = len(cloud.pending_schedules())
+    # Without the token (a cross-site form, say): refused, nothing changed.
+    status, _, _ = _post(cloud, f"/panel/interviews/{interview_id}/outcome", {"outcome": "rejected"}, cookie)
+    assert status == 403
+    assert len(cloud.pending_schedules()) == schedules
+    status, headers, _ = _post(
+        cloud, f"/panel/interviews/{interview_id}/outcome", {"outcome": "rejected", "csrf": csrf}, cookie
+    )
+    assert status == 303
+    status, _, page = _get(cloud, headers["location"], cookie)
+    assert "Stopped: they said no" in page
+    assert "Recorded." in page
+    assert not [s for s in cloud.pending_schedules() if s["Name"].startswith(interview_id)]
+
+
+def test_the_decision_date_moves_the_check_in(cloud: LocalCloud) -> None:
+    alice = _candidate(cloud, "Alice Moreau", "alice@example.org")
+    interview_id = _submit(cloud, alice)
+    cookie = _sign_in(cloud, "alice@example.org")
+    page = _get(cloud, f"/panel/interviews/{interview_id}", cookie)[2]
+    csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]
+    auth = {"authorization": f"Bearer {alice['api_key']}"}
+    before = {
+        f["id"]: f["due_at"] for f in cloud.api("GET", f"/interviews/{interview_id}", headers=auth)[1]["follow_ups"]
+    }
+    status, _, _ = _post(
+        cloud,
+        f"/panel/interviews/{interview_id}/decision-date",
+        {"decision_expected_by": "2026-12-18", "csrf": csrf},
+        cookie,
+    )
+    assert status == 303
+    after = {
+        f["id"]: f["due_at"] for f in cloud.api("GET", f"/interviews/{interview_id}", headers=auth)[1]["follow_ups"]
+    }
+    assert after["check_in"] > before["check_in"]
+
+
+def test_another_candidates_session_sees_none_of_it(cloud: LocalCloud) -> None:
+    alice = _candidate(cloud, "Alice Moreau", "alice@example.org")
+    _candidate(cloud, "Bruno Silva", "bruno@example.org")
+    interview_id = _submit(cloud, alice)
+    bruno_cookie = _sign_in(cloud, "bruno@example.org")
+    status, _, page = _get(cloud, f"/panel/interviews/{interview_id}", bruno_cookie)
+    assert status == 404
+    assert "Analytical" not in page
+    csrf = CSRF.search(_get(cloud, "/panel", bruno_cookie)[2]).group(1)  # type: ignore[union-attr]
+    schedules = len(cloud.pending_schedules())
+    for action, fields in (
+        ("outcome", {"outcome": "rejected"}),
+        ("decision-date", {"decision_expected_by": "2026-12-30"}),
+    ):
+        status, _, _ = _post(
+            cloud, f"/panel/interviews/{interview_id}/{action}", {**fields, "csrf": csrf}, bruno_cookie
+        )
+        assert status == 404
+    assert len(cloud.pending_schedules()) == schedules
+    assert "Analytical" not in _get(cloud, "/panel", bruno_cookie)[2]
+
+
+def test_settings_change_the_profile_with_errors_beside_the_field(cloud: LocalCloud) -> None:
+    alice = _candidate(cloud, "Alice Moreau", "alice@example.org")
+    cookie = _sign_in(cloud, "alice@example.org")
+    page = _get(cloud, "/panel/settings", cookie)[2]
+    assert 'value="Alice Moreau"' in page
+    csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]
+    fields = {"name": "Alice Moreau", "email": "alice@example.org", "timezone": "Mars/Base", "csrf": csrf}
+    status, _, page = _post(cloud, "/panel/settings", fields, cookie)
+    assert status == 422
+    assert 'aria-invalid="true"' in page
+    assert "Mars/Base" in page
+    fields.update(timezone="Europe/Berlin", preferred_name="Ali")
+    status, _, page = _post(cloud, "/panel/settings", fields, cookie)
+    assert status == 200
+    assert "Saved." in page
+    profile = cloud.api(
+        "GET", f"/candidates/{alice['candidate_id']}", headers={"authorization": f"Bearer {alice['api_key']}"}
+    )[1]["profile"]
+    assert profile["timezone"] == "Europe/Berlin"
+    assert profile["preferred_name"] == "Ali"
+
+
+def test_sign_out_ends_the_session_on_this_device(cloud: LocalCloud) -> None:
+    _candidate(cloud, "Alice Moreau", "alice@example.org")
+    cookie = _sign_in(cloud, "alice@example.org")
+    csrf = CSRF.search(_get(cloud, "/panel", cookie)[2]).group(1)  # type: ignore[union-attr]
+    status, headers, _ = _post(cloud, "/panel/sign-out", {"csrf": csrf}, cookie)
+    assert status == 303
+    assert "Max-Age=0" in headers["set-cookie"]
