@@ -216,3 +216,61 @@ def test_sign_out_ends_the_session_on_this_device(cloud: LocalCloud) -> None:
     status, headers, _ = _post(cloud, "/panel/sign-out", {"csrf": csrf}, cookie)
     assert status == 303
     assert "Max-Age=0" in headers["set-cookie"]
+
+
+def test_an_edited_thank_you_is_what_goes_out_and_the_linter_reads_it_on_save(cloud: LocalCloud) -> None:
+    alice = _candidate(cloud, "Alice Moreau", "alice@example.org")
+    interview_id = _submit(cloud, alice)
+    cookie = _sign_in(cloud, "alice@example.org")
+    path = f"/panel/interviews/{interview_id}/messages/thank_you-0"
+    status, _, page = _get(cloud, path, cookie)
+    assert status == 200
+    assert "Grace" in page  # the suggested wording, ready to change
+    csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]
+    # A placeholder left in: saved, and the check says it would hold the message.
+    status, _, page = _post(
+        cloud, path, {"csrf": csrf, "subject": "Thank you", "text": "Dear [NAME],\n\nThanks for today."}, cookie
+    )
+    assert status == 200
+    assert "Saved" in page
+    assert "Would hold the message" in page
+    text = (
+        "Dear Grace,\n\nThank you for walking me through the move from nightly batch ETL to streaming; "
+        "the way the team runs its on-call rotation is exactly how I like to work.\n\n"
+        "I led a 40-pipeline migration to streaming and would be glad to bring that to Analytical Engines.\n\n"
+        "Best regards,\nAlice"
+    )
+    status, _, page = _post(cloud, path, {"csrf": csrf, "subject": "Thank you for today", "text": text}, cookie)
+    assert status == 200
+    assert "Saved" in page
+    # Without the token nothing changes.
+    assert _post(cloud, path, {"subject": "x", "text": "y"}, cookie)[0] == 403
+    cloud.advance(2 * 86400)
+    sent = [m for m in cloud.outbox.as_json() if m["tags"].get("follow_up_id") == "thank_you-0"]
+    assert len(sent) == 1
+    assert sent[0]["subject"] == "Thank you for today"
+    assert sent[0]["text"].startswith("Dear Grace,\n\nThank you for walking me through")
+    assert "Best regards,\nAlice" in sent[0]["text"]
+    assert "streaming" in sent[0]["html"]
+    # Sent: it can no longer be changed (a new session: the first one ended after 12 hours).
+    status, _, _ = _get(cloud, path, cookie)
+    assert status == 303
+    cookie = _sign_in(cloud, "alice@example.org")
+    csrf = CSRF.search(_get(cloud, "/panel", cookie)[2]).group(1)  # type: ignore[union-attr]
+    status, _, page = _get(cloud, path, cookie)
+    assert status == 409
+    assert _post(cloud, path, {"csrf": csrf, "subject": "late", "text": "late"}, cookie)[0] == 409
+
+
+def test_an_edit_with_an_empty_subject_is_refused_beside_the_field(cloud: LocalCloud) -> None:
+    alice = _candidate(cloud, "Alice Moreau", "alice@example.org")
+    interview_id = _submit(cloud, alice)
+    cookie = _sign_in(cloud, "alice@example.org")
+    path = f"/panel/interviews/{interview_id}/messages/thank_you-0"
+    csrf = CSRF.search(_get(cloud, path, cookie)[2]).group(1)  # type: ignore[union-attr]
+    status, _, page = _post(cloud, path, {"csrf": csrf, "subject": " ", "text": "Hello"}, cookie)
+    assert status == 422
+    assert 'id="f-subject"' in page
+    assert 'aria-invalid="true"' in page
+    view = cloud.api("GET", f"/interviews/{interview_id}", headers={"authorization": f"Bearer {alice['api_key']}"})[1]
+    assert not [entry for entry in view["timeline"] if entry["event"] == "edited"]

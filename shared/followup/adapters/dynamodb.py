@@ -531,6 +531,29 @@ class FollowUpTable:
             extra={"approved": True, "approved_at": iso_utc(now), "due_at": iso_utc(now)},
         )
 
+    def edit_message(
+        self, record: FollowUpRecord, *, subject: str, text: str, now: datetime, expires_at: datetime
+    ) -> bool:
+        """The candidate's own wording for a follow-up still waiting (scheduled, or a draft awaiting approval); the
+        sender sends it instead of the template's. False when it is no longer waiting."""
+        for status in (FollowUpStatus.SCHEDULED, FollowUpStatus.AWAITING_APPROVAL):
+            if self._transition(
+                record.interview_id,
+                record.follow_up_id,
+                from_statuses=[status],
+                to_status=str(status),
+                extra={"edited_subject": subject, "edited_text": text, "edited_at": iso_utc(now)},
+                timeline=TimelineEntry(
+                    at=now,
+                    event="edited",
+                    detail=f"{record.kind}: the candidate changed the wording",
+                    follow_up_id=record.follow_up_id,
+                ),
+                expires_at=expires_at,
+            ):
+                return True
+        return False
+
     def reschedule(self, interview_id: str, follow_up: PlannedFollowUp, *, document: Mapping[str, Any]) -> bool:
         """Move a still-scheduled follow-up to a new time (decision date changed); False when no longer pending."""
         return self._transition(

@@ -155,6 +155,9 @@ class FollowUpRecord:
     reason: str | None = None
     approved: bool = False
     hold_until: str | None = None
+    # The candidate's own wording from the control panel, sent instead of the template's.
+    edited_subject: str | None = None
+    edited_text: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -178,6 +181,8 @@ class FollowUpRecord:
             reason=values.get("reason"),
             approved=bool(values.get("approved", False)),
             hold_until=values.get("hold_until"),
+            edited_subject=values.get("edited_subject"),
+            edited_text=values.get("edited_text"),
             raw=values,
         )
 

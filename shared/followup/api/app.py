@@ -153,6 +153,7 @@ ROUTE_METHODS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         (r"^/panel/settings$", {"GET", "POST"}),
         (r"^/panel/interviews/[^/]+$", {"GET"}),
         (r"^/panel/interviews/[^/]+/(outcome|decision-date)$", {"POST"}),
+        (r"^/panel/interviews/[^/]+/messages/[^/]+$", {"GET", "POST"}),
     )
 )
 

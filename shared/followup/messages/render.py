@@ -135,6 +135,26 @@ def render_follow_up(
     return RenderedMessage(subject=subject, text=text + "\n", html=html)
 
 
+def render_edited(subject: str, text: str, *, links: Mapping[str, str] | None = None) -> RenderedMessage:
+    """A message as the candidate edited it in the control panel: their words exactly (paragraphs split at blank
+    lines, line breaks kept), in the same HTML layout, with the same action links as a rendered one."""
+    paragraphs = [
+        [line.strip() for line in block.split("\n") if line.strip()]
+        for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").strip())
+    ]
+    paragraphs = [lines for lines in paragraphs if lines]
+    actions = _actions(links)
+    body = "\n\n".join("\n".join(lines) for lines in paragraphs)
+    if actions:
+        body += "\n\nActions:\n" + "\n".join(f"{action['label']}: {action['url']}" for action in actions)
+    html = (
+        _environment()
+        .get_template("layout.html.j2")
+        .render(paragraphs=[[_link_segments(line) for line in lines] for lines in paragraphs], actions=actions)
+    )
+    return RenderedMessage(subject=" ".join(subject.split()), text=body + "\n", html=html)
+
+
 # --- Jinja2 -------------------------------------------------------------------------------------------------------
 
 

@@ -40,7 +40,7 @@ from followup.domain.events import EXPIRE_REVIEW, SchedulePayload
 from followup.domain.kinds import FollowUpKind
 from followup.domain.models import FollowUpStatus, InterviewRequest
 from followup.messages.lint import hard_failure_reason, lint_message, recipients_working_day
-from followup.messages.render import RenderedMessage, TemplateSet, render_follow_up
+from followup.messages.render import RenderedMessage, TemplateSet, render_edited, render_follow_up
 
 logger = Logger(child=True)
 
@@ -236,6 +236,14 @@ class FollowUpSender:
             return None
         return reply_address(self._signer.secret(), record.interview_id, self._inbound_domain)
 
+    def _render(
+        self, request: InterviewRequest, record: FollowUpRecord, links: dict[str, str] | None
+    ) -> RenderedMessage:
+        """The candidate's edited wording when they changed it in the control panel, else the template's."""
+        if record.edited_text:
+            return render_edited(record.edited_subject or "", record.edited_text, links=links)
+        return render_follow_up(request, record.planned(), links=links, templates=self._templates)
+
     def send_due(self, payload: dict[str, Any]) -> SendOutcome:
         """Deliver the follow-up named by a schedule's input (`SchedulePayload`)."""
         schedule = SchedulePayload.model_validate(payload)
@@ -263,13 +271,13 @@ class FollowUpSender:
                 links = self._signer.links(
                     record, [LinkAction.APPROVE, LinkAction.SKIP, LinkAction.STOP], expires_at=hold_until
                 )
-                message = render_follow_up(request, record.planned(), links=links, templates=self._templates)
+                message = self._render(request, record, links)
                 email = compose_draft(record, request, message, self._identity, hold_until)
             else:
                 links = {}
                 if not kind.is_nudge:
                     links = self._signer.links(record, [LinkAction.DONE], expires_at=now + self._signer.lifetime)
-                message = render_follow_up(request, record.planned(), links=links or None, templates=self._templates)
+                message = self._render(request, record, links or None)
                 from_candidate = self._identities is not None and self._identities.can_send_from(
                     str(request.candidate.email)
                 )
@@ -300,7 +308,7 @@ class FollowUpSender:
             links = self._signer.links(
                 record, [LinkAction.APPROVE, LinkAction.SKIP, LinkAction.STOP], expires_at=hold_until
             )
-            message = render_follow_up(request, record.planned(), links=links, templates=self._templates)
+            message = self._render(request, record, links)
             email = compose_draft(record, request, message, self._identity, hold_until, held_because=held)
         elif held:
             logger.error("message held by the linter", extra={**log, "reason": held})

@@ -9,7 +9,7 @@ nothing without it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, quote
 from zoneinfo import ZoneInfo
 
@@ -17,17 +17,20 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import ValidationError
 
-from followup.adapters.records import InterviewBundle
+from followup.adapters.records import FollowUpRecord, InterviewBundle
 from followup.api import panel
 from followup.api.routes.form import render_page
 from followup.api.services import services
 from followup.core import clock
 from followup.core.credentials import CredentialKind
 from followup.core.signed import InvalidToken
-from followup.core.text import parse_instant
+from followup.core.text import CONTROL_CHARS, parse_instant
 from followup.domain.candidates import CandidatePatch, CandidateProfile
 from followup.domain.kinds import spec
 from followup.domain.models import FollowUpStatus, InterviewRequest
+
+if TYPE_CHECKING:
+    from followup.messages.render import RenderedMessage
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 
@@ -288,8 +291,6 @@ def show_interview(id: str):  # type: ignore[no-untyped-def]
 
 
 def _interview_page(session: panel.Session, bundle: InterviewBundle, flash: str = "") -> Response[str]:
-    from followup.messages.render import render_follow_up
-
     request = InterviewRequest.model_validate(bundle.interview["document"])
     own_zone = request.candidate_timezone()
     follow_ups = []
@@ -300,11 +301,8 @@ def _interview_page(session: panel.Session, bundle: InterviewBundle, flash: str 
             words = f"{words}: {record.reason}"
         subject = text = ""
         if status in PENDING or status == FollowUpStatus.SENT:
-            try:
-                message = render_follow_up(request, record.planned())
-                subject, text = message.subject, message.text
-            except ValueError:
-                subject = text = ""
+            message = _message_of(request, record)
+            subject, text = message.subject, message.text
         theirs = _local(record.due_at, record.timezone)
         when = theirs if record.timezone == own_zone else f"{theirs} (for you: {_local(record.due_at, own_zone)})"
         follow_ups.append(
@@ -317,6 +315,8 @@ def _interview_page(session: panel.Session, bundle: InterviewBundle, flash: str 
                 "status_words": words,
                 "subject": subject,
                 "text": text,
+                "editable": status in PENDING,
+                "edited": bool(record.edited_text),
             }
         )
     outcome = bundle.interview.get("outcome")
@@ -385,6 +385,117 @@ def post_decision_date(id: str):  # type: ignore[no-untyped-def]
     deps = services()
     change_decision_date(deps.table, deps.publisher, bundle, change, clock.now())
     return _redirect(f"/panel/interviews/{id}?done=date")
+
+
+# -- one message: the candidate's own wording -------------------------------------------------------------------
+
+MAX_SUBJECT = 200
+MAX_TEXT = 5000
+
+
+def _message_of(request: InterviewRequest, record: FollowUpRecord) -> RenderedMessage:
+    """What would go out: the candidate's edited wording, else the template's (action links are added at send)."""
+    from followup.messages.render import render_edited, render_follow_up
+
+    if record.edited_text:
+        return render_edited(record.edited_subject or "", record.edited_text)
+    return render_follow_up(request, record.planned())
+
+
+def _edit_page(
+    session: panel.Session,
+    bundle: InterviewBundle,
+    record: FollowUpRecord,
+    *,
+    subject: str,
+    text: str,
+    errors: dict[str, str] | None = None,
+    flash: str = "",
+    status: int = 200,
+) -> Response[str]:
+    from followup.messages.lint import lint_message, recipients_working_day
+    from followup.messages.render import render_edited
+
+    request = InterviewRequest.model_validate(bundle.interview["document"])
+    findings = (
+        []
+        if errors
+        else lint_message(
+            request, record.planned(), render_edited(subject, text), working_day=recipients_working_day(request)
+        )
+    )
+    return render_page(
+        "panel/edit.html.j2",
+        status,
+        interview_id=record.interview_id,
+        follow_up_id=record.follow_up_id,
+        company=request.company.name,
+        label=spec(record.kind).label,
+        to_name=record.to_name or record.to,
+        when=_local(record.due_at, record.timezone),
+        subject=subject,
+        text=text,
+        findings=findings,
+        errors=errors or {},
+        flash=flash,
+        csrf=panel.csrf_token(_secret(), session),
+    )
+
+
+def _waiting(
+    session: panel.Session, interview_id: str, follow_up_id: str
+) -> tuple[InterviewBundle, FollowUpRecord] | None:
+    from followup.workflow.lifecycle import find
+
+    bundle = _owned(session, interview_id)
+    record = find(bundle, follow_up_id) if bundle is not None else None
+    return (bundle, record) if bundle is not None and record is not None else None
+
+
+@router.get("/panel/interviews/<id>/messages/<follow_up_id>", include_in_schema=False)
+def show_message(id: str, follow_up_id: str):  # type: ignore[no-untyped-def]
+    session = _session()
+    if session is None:
+        return _redirect("/panel")
+    found = _waiting(session, id, follow_up_id)
+    if found is None:
+        return _not_yours()
+    bundle, record = found
+    if FollowUpStatus(record.status) not in PENDING:
+        return _message(409, "This message is no longer waiting", "It was sent or stopped; it cannot be changed now.")
+    request = InterviewRequest.model_validate(bundle.interview["document"])
+    message = _message_of(request, record)
+    return _edit_page(session, bundle, record, subject=message.subject, text=message.text.strip())
+
+
+@router.post("/panel/interviews/<id>/messages/<follow_up_id>", include_in_schema=False)
+def save_message(id: str, follow_up_id: str):  # type: ignore[no-untyped-def]
+    from followup.workflow.lifecycle import expires_at
+
+    session, values, refused = _checked_post()
+    if refused is not None or session is None:
+        return refused
+    found = _waiting(session, id, follow_up_id)
+    if found is None:
+        return _not_yours()
+    bundle, record = found
+    subject = " ".join(values.get("subject", "").split())
+    text = values.get("text", "").replace("\r\n", "\n").strip()
+    errors: dict[str, str] = {}
+    if not subject or len(subject) > MAX_SUBJECT:
+        errors["subject"] = f"write a subject of 1 to {MAX_SUBJECT} characters"
+    if not text or len(text) > MAX_TEXT:
+        errors["text"] = f"write the message (at most {MAX_TEXT} characters)"
+    elif CONTROL_CHARS.search(text.replace("\n", "")):
+        errors["text"] = "remove the control characters"
+    if errors:
+        return _edit_page(session, bundle, record, subject=subject, text=text, errors=errors, status=422)
+    now = clock.now()
+    if not services().table.edit_message(
+        record, subject=subject, text=text, now=now, expires_at=expires_at(bundle, now)
+    ):
+        return _message(409, "This message is no longer waiting", "It was sent or stopped while you edited it.")
+    return _edit_page(session, bundle, record, subject=subject, text=text, flash="Saved: this wording goes out.")
 
 
 # -- settings -----------------------------------------------------------------------------------------------------
