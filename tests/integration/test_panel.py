@@ -53,6 +53,12 @@ def _get(cloud: LocalCloud, path: str, cookie: str | None = None) -> tuple[int, 
     return status, headers, data.decode()
 
 
+def _statuses(cloud: LocalCloud, interview_id: str, auth: dict[str, str]) -> dict[str, str]:
+    return {
+        f["id"]: f["status"] for f in cloud.api("GET", f"/interviews/{interview_id}", headers=auth)[1]["follow_ups"]
+    }
+
+
 def _sign_in(cloud: LocalCloud, email: str) -> str:
     """Ask for a link, open it from the outbox, press the button: the session cookie."""
     before = len(cloud.outbox.messages)
@@ -274,3 +280,48 @@ def test_an_edit_with_an_empty_subject_is_refused_beside_the_field(cloud: LocalC
     assert 'aria-invalid="true"' in page
     view = cloud.api("GET", f"/interviews/{interview_id}", headers={"authorization": f"Bearer {alice['api_key']}"})[1]
     assert not [entry for entry in view["timeline"] if entry["event"] == "edited"]
+
+
+def test_review_mode_drafts_are_approved_or_skipped_from_the_panel_and_stop_all_stops_the_rest(
+    cloud: LocalCloud,
+) -> None:
+    alice = _candidate(cloud, "Alice Moreau", "alice@example.org")
+    payload = copy.deepcopy(load_example("interview-panel.json"))
+    payload.pop("candidate")
+    payload["preferences"]["mode"] = "review"
+    auth = {"authorization": f"Bearer {alice['api_key']}"}
+    status, accepted = cloud.api("POST", "/interviews", payload, headers=auth)
+    assert status == 202, accepted
+    interview_id = accepted["interview_id"]
+    cloud.advance(20 * 3600)  # the thank-you drafts reach the candidate for approval
+    statuses = {
+        f["id"]: f["status"] for f in cloud.api("GET", f"/interviews/{interview_id}", headers=auth)[1]["follow_ups"]
+    }
+    drafts = sorted(fid for fid, status in statuses.items() if status == "awaiting_approval")
+    assert len(drafts) >= 2, statuses
+    cookie = _sign_in(cloud, "alice@example.org")
+    page = _get(cloud, f"/panel/interviews/{interview_id}", cookie)[2]
+    assert "Approve and send" in page
+    csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]
+    base = f"/panel/interviews/{interview_id}"
+    status, headers, _ = _post(cloud, f"{base}/messages/{drafts[0]}/approve", {"csrf": csrf}, cookie)
+    assert status == 303
+    assert headers["location"].endswith("done=approved")
+    status, headers, _ = _post(cloud, f"{base}/messages/{drafts[1]}/skip", {"csrf": csrf}, cookie)
+    assert status == 303
+    assert headers["location"].endswith("done=skipped")
+    statuses = _statuses(cloud, interview_id, auth)
+    assert statuses[drafts[0]] == "scheduled"
+    assert statuses[drafts[1]] == "cancelled"
+    cloud.advance(3 * 86400)  # the approved one goes at the next good time for its recipient
+    assert _statuses(cloud, interview_id, auth)[drafts[0]] == "sent"
+    cookie = _sign_in(cloud, "alice@example.org")
+    csrf = CSRF.search(_get(cloud, base, cookie)[2]).group(1)  # type: ignore[union-attr]
+    status, headers, _ = _post(cloud, f"{base}/stop", {"csrf": csrf}, cookie)
+    assert status == 303
+    assert headers["location"].endswith("done=stopped")
+    cloud.advance(60 * 86400)
+    after = _statuses(cloud, interview_id, auth)
+    assert after[drafts[0]] == "sent"
+    assert all(status in ("sent", "cancelled") for status in after.values()), after
+    assert not [s for s in cloud.pending_schedules() if s["Name"].startswith(interview_id)]

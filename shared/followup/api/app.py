@@ -154,6 +154,8 @@ ROUTE_METHODS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         (r"^/panel/interviews/[^/]+$", {"GET"}),
         (r"^/panel/interviews/[^/]+/(outcome|decision-date)$", {"POST"}),
         (r"^/panel/interviews/[^/]+/messages/[^/]+$", {"GET", "POST"}),
+        (r"^/panel/interviews/[^/]+/messages/[^/]+/(approve|skip)$", {"POST"}),
+        (r"^/panel/interviews/[^/]+/stop$", {"POST"}),
     )
 )
 

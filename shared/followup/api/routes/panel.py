@@ -54,7 +54,12 @@ STATUS_WORDS = {
 DONE_WORDS = {
     "outcome": "Recorded. Every message the outcome ends is stopped.",
     "date": "The decision date changed; the check-in and final note moved with it.",
+    "approved": "Approved: it goes at the next good time for them.",
+    "skipped": "Skipped: that message will not be sent.",
+    "stopped": "Stopped: nothing more goes out for this interview.",
+    "nothing": "Nothing changed: it was no longer waiting.",
 }
+_PAGE_DONE = {"Approved": "approved", "Skipped": "skipped", "Stopped": "stopped"}
 PENDING = frozenset({FollowUpStatus.SCHEDULED, FollowUpStatus.AWAITING_APPROVAL})
 # Settings fields: (name, label, input kind).
 SETTINGS_FIELDS = (
@@ -316,6 +321,7 @@ def _interview_page(session: panel.Session, bundle: InterviewBundle, flash: str 
                 "subject": subject,
                 "text": text,
                 "editable": status in PENDING,
+                "draft": status == FollowUpStatus.AWAITING_APPROVAL,
                 "edited": bool(record.edited_text),
             }
         )
@@ -496,6 +502,44 @@ def save_message(id: str, follow_up_id: str):  # type: ignore[no-untyped-def]
     ):
         return _message(409, "This message is no longer waiting", "It was sent or stopped while you edited it.")
     return _edit_page(session, bundle, record, subject=subject, text=text, flash="Saved: this wording goes out.")
+
+
+# -- drafts and stopping: the one-click actions, from the panel -------------------------------------------------
+
+
+def _act(interview_id: str, follow_up_id: str, action: str) -> Response[str] | None:
+    """Approve or skip a draft, or stop everything, as the emailed links do (the same single use per action)."""
+    from datetime import timedelta
+
+    from followup.api.link_actions import perform
+    from followup.core.links import LinkAction, LinkClaim
+
+    session, _, refused = _checked_post()
+    if refused is not None or session is None:
+        return refused
+    bundle = _owned(session, interview_id)
+    if bundle is None:
+        return _not_yours()
+    now = clock.now()
+    claim = LinkClaim(interview_id, follow_up_id, LinkAction(action), expires_at=now + timedelta(minutes=5))
+    deps = services()
+    page = perform(deps.table, deps.publisher, bundle, claim, now)
+    return _redirect(f"/panel/interviews/{interview_id}?done={_PAGE_DONE.get(page.title, 'nothing')}")
+
+
+@router.post("/panel/interviews/<id>/messages/<follow_up_id>/approve", include_in_schema=False)
+def approve_draft(id: str, follow_up_id: str):  # type: ignore[no-untyped-def]
+    return _act(id, follow_up_id, "approve")
+
+
+@router.post("/panel/interviews/<id>/messages/<follow_up_id>/skip", include_in_schema=False)
+def skip_message(id: str, follow_up_id: str):  # type: ignore[no-untyped-def]
+    return _act(id, follow_up_id, "skip")
+
+
+@router.post("/panel/interviews/<id>/stop", include_in_schema=False)
+def stop_all(id: str):  # type: ignore[no-untyped-def]
+    return _act(id, "panel", "stop")
 
 
 # -- settings -----------------------------------------------------------------------------------------------------
