@@ -4,17 +4,20 @@ driven with another candidate's credentials against the first one's ids, answer 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from followup.api.auth import sign
-from followup_local.cloud import LocalCloud, form_encode
+from followup_local.cloud import LocalCloud, form_encode, in_process_cloud
 from tests.conftest import load_example
-from tests.integration.conftest import distinct
+from tests.integration.atomic_moto import atomic_dynamodb
+from tests.integration.conftest import SUBMITTED_AT, distinct
 
 pytestmark = pytest.mark.integration
 
@@ -335,3 +338,65 @@ def test_deleting_a_candidate_removes_their_interviews_schedules_and_keys(
     assert 0 < len(cloud.pending_schedules()) < bruno_schedules
     cloud.advance(30 * 86400)
     assert all("alice@example.org" not in json.dumps(m) for m in cloud.outbox.as_json())
+
+
+@contextlib.contextmanager
+def limited(interviews: int, emails: int) -> Iterator[LocalCloud]:
+    """A deployment whose created candidates may submit `interviews` interviews and plan `emails` emails a day."""
+    parameters = {"CandidateDailyInterviews": str(interviews), "CandidateDailyEmails": str(emails)}
+    with atomic_dynamodb(), in_process_cloud(SUBMITTED_AT, parameters=parameters) as deployed:
+        yield deployed
+
+
+def test_a_candidate_past_their_daily_limit_gets_429_with_retry_after_and_nothing_is_stored() -> None:
+    with limited(interviews=2, emails=100) as cloud:
+        _past_the_interview_limit(cloud)
+
+
+def _past_the_interview_limit(cloud: LocalCloud) -> None:
+    alice = _create(cloud, "Alice Moreau", "alice@example.org")
+    bruno = _create(cloud, "Bruno Silva", "bruno@example.org")
+    base = _without_candidate(load_example("interview.json"))
+    auth = {"authorization": f"Bearer {alice['api_key']}"}
+    assert cloud.api("POST", "/interviews", distinct(base, 1), headers=auth)[0] == 202
+    # A duplicate of an accepted interview is not a new one: it does not count.
+    assert cloud.api("POST", "/interviews", distinct(base, 1), headers=auth)[0] == 202
+    assert cloud.api("POST", "/interviews", distinct(base, 2), headers=auth)[0] == 202
+    schedules = len(cloud.pending_schedules())
+    body = json.dumps(distinct(base, 3)).encode()
+    status, headers, data = cloud.http(
+        "POST", "/interviews", body=body, headers={**auth, "content-type": "application/json"}
+    )
+    assert status == 429, data
+    assert 0 < int(headers["retry-after"]) <= 86400
+    assert json.loads(data)["error"]["code"] == "daily_limit"
+    assert len(cloud.pending_schedules()) == schedules
+    assert len(cloud.api("GET", "/interviews", headers=auth)[1]["interviews"]) == 2
+    # Another candidate is not limited by Alice's day; Alice's interview goes through after the reset.
+    other = {"authorization": f"Bearer {bruno['api_key']}"}
+    assert cloud.api("POST", "/interviews", distinct(base, 3), headers=other)[0] == 202
+    cloud.advance(int(headers["retry-after"]) + 1)
+    assert cloud.api("POST", "/interviews", distinct(base, 3), headers=auth)[0] == 202
+    # The deployment's own (default) candidate is never limited.
+    for n in range(4):
+        assert cloud.api("POST", "/interviews", distinct(load_example("interview.json"), 50 + n))[0] == 202
+
+
+def test_the_planned_emails_count_against_the_day_too() -> None:
+    with limited(interviews=20, emails=6) as cloud:
+        _past_the_email_limit(cloud)
+
+
+def _past_the_email_limit(cloud: LocalCloud) -> None:
+    alice = _create(cloud, "Alice Moreau", "alice@example.org")
+    auth = {"authorization": f"Bearer {alice['api_key']}"}
+    panel_interview = _without_candidate(load_example("interview-panel.json"))
+    status, body = cloud.api("POST", "/interviews", panel_interview, headers=auth)
+    assert status == 202, body
+    planned = len(body["follow_ups"])
+    assert 0 < planned <= 6
+    second = copy.deepcopy(panel_interview)
+    second["position"]["title"] += " II"
+    status, body = cloud.api("POST", "/interviews", second, headers=auth)
+    assert planned * 2 > 6  # the example plans more than half the day's emails
+    assert status == 429, body

@@ -241,6 +241,42 @@ class CandidateTable:
         )
         return "Item" in response
 
+    def spend_daily(
+        self,
+        candidate_id: str,
+        *,
+        day: str,
+        interviews: int,
+        emails: int,
+        max_interviews: int,
+        max_emails: int,
+        expires_at: datetime,
+    ) -> bool:
+        """Count one more interview and its planned emails against the candidate's day; False (nothing counted)
+        when either would go past its limit."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": f"LIMIT#{candidate_id}", "sk": f"DAY#{day}"}),
+                UpdateExpression="ADD interviews :interviews, emails :emails SET expires_at = :expires",
+                ConditionExpression="(attribute_not_exists(interviews) OR interviews <= :room_interviews) "
+                "AND (attribute_not_exists(emails) OR emails <= :room_emails)",
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":interviews": interviews,
+                        ":emails": emails,
+                        ":room_interviews": max_interviews - interviews,
+                        ":room_emails": max_emails - emails,
+                        ":expires": epoch(expires_at),
+                    }
+                ),
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def get(self, candidate_id: str) -> CandidateRecord | None:
         response = self._client.get_item(TableName=self._table, Key=self._key(candidate_id), ConsistentRead=True)
         item = response.get("Item")

@@ -15,15 +15,25 @@ __all__ = ["ERROR_RESPONSES", "ApiError", "json_response", "lambda_error_respons
 class ApiError(Exception):
     """An error with its HTTP status and the contract's error code."""
 
-    def __init__(self, status: int, code: str, message: str, fields: list[ErrorField] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: list[ErrorField] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.fields = fields or []
+        self.headers = headers or {}
 
     def response(self) -> Response[str]:
-        return json_response(self.status, error_body(self.code, self.message, self.fields))
+        return json_response(
+            self.status, error_body(self.code, self.message, self.fields), headers=self.headers or None
+        )
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
@@ -58,5 +68,6 @@ ERROR_RESPONSES: dict[int, Any] = {
         413: "body larger than 256 KiB",
         415: "unsupported content type",
         422: "invalid fields",
+        429: "a candidate's daily limit is reached (Retry-After says when it resets)",
     }.items()
 }

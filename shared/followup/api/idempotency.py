@@ -46,8 +46,10 @@ def build_idempotent_submit(
     @idempotent_function(data_keyword_argument="submission", persistence_store=store, config=config)  # type: ignore[untyped-decorator]
     def submit(submission: dict[str, Any]) -> dict[str, Any]:
         request = InterviewRequest.model_validate(submission["document"])
+        from followup.api.limits import daily_charge
+
         owner = str(submission.get("owner") or DEFAULT_CANDIDATE)
-        return submit_interview(request, publisher, table, owner=owner).body()
+        return submit_interview(request, publisher, table, owner=owner, charge=daily_charge(owner)).body()
 
     def submit_once(
         *, key: str, fingerprint: str, document: dict[str, Any], context: Any, owner: str = DEFAULT_CANDIDATE

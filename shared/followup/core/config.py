@@ -36,6 +36,9 @@ class ApiSettings(_Settings):
     sender_email: str = Field(alias="SENDER_EMAIL", default="")
     sender_name: str = Field(alias="SENDER_NAME", default="Interview Follow-ups")
     ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", default="")
+    # Per created candidate and UTC day (the default candidate, the deployment's own, is not limited).
+    candidate_daily_interviews: int = Field(alias="CANDIDATE_DAILY_INTERVIEWS", default=20, ge=1)
+    candidate_daily_emails: int = Field(alias="CANDIDATE_DAILY_EMAILS", default=200, ge=1)
 
 
 class PlannerSettings(_Settings):

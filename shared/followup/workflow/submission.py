@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -116,6 +117,7 @@ def submit_interview(
     table: FollowUpTable | None = None,
     *,
     owner: str = DEFAULT_CANDIDATE,
+    charge: Callable[[Plan, datetime], None] | None = None,
 ) -> SubmissionResult:
     """Plan the interview and hand it to the planner through the bus, once per natural key (with `table`; without
     it, every call is a new interview — the path of tools that bypass the API), as `owner`'s interview."""
@@ -140,8 +142,10 @@ def submit_interview(
         )
         if claim.claimed:
             try:
+                if charge is not None:  # only a new interview counts against the candidate's day
+                    charge(plan, submitted_at)
                 _publish(publisher, interview_id, submitted_at, document, plan, owner)
-            except (ClientError, BotoCoreError, RuntimeError):
+            except Exception:
                 with contextlib.suppress(ClientError, BotoCoreError):
                     table.abandon_claim(key, interview_id)
                 raise

@@ -32,6 +32,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import ValidationError
 
+from followup.api.errors import ApiError
 from followup.api.services import services
 from followup.core import clock
 from followup.core.credentials import form_key_candidate
@@ -538,13 +539,20 @@ def submit_form():  # type: ignore[no-untyped-def]
     deps = services()
     # The token's first submission is the answer to every later one (the fingerprint is the token's, not the body's);
     # an Idempotency-Key header cannot hold a space, so `form <token>` never meets a client's own key.
-    answer = deps.submit_once(
-        key=f"form {token}",
-        fingerprint="form-token",
-        document=request.to_document(),
-        context=router.lambda_context,
-        owner=owner,
-    )
+    try:
+        answer = deps.submit_once(
+            key=f"form {token}",
+            fingerprint="form-token",
+            document=request.to_document(),
+            context=router.lambda_context,
+            owner=owner,
+        )
+    except ApiError as exc:
+        if exc.status != 429:
+            raise
+        refused = _message_page(429, "Today's limit is reached", exc.message)
+        refused.headers.update(exc.headers)
+        return refused
     location = f"/form/done/{answer['interview_id']}?key={quote(key, safe='')}"
     return Response(
         status_code=303,

@@ -49,7 +49,7 @@ def _fingerprint(document: dict[str, Any]) -> str:
     },
 )
 def create_interview(interview: Annotated[InterviewRequest, Body()]):  # type: ignore[no-untyped-def]
-    from followup.api.limits import check_timing
+    from followup.api.limits import check_timing, daily_charge
     from followup.workflow.submission import submit_interview
 
     owner = principal.candidate_id()
@@ -57,7 +57,8 @@ def create_interview(interview: Annotated[InterviewRequest, Body()]):  # type: i
     deps = services()
     key = router.current_event.headers.get("idempotency-key")
     if key is None:
-        return json_response(202, submit_interview(interview, deps.publisher, deps.table, owner=owner).body())
+        result = submit_interview(interview, deps.publisher, deps.table, owner=owner, charge=daily_charge(owner))
+        return json_response(202, result.body())
     if not IDEMPOTENCY_KEY_PATTERN.match(key):
         raise ApiError(400, "bad_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters")
     document = interview.to_document()
