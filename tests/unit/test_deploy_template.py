@@ -7,7 +7,6 @@ server-side), so what SAM adds on its own (managed policies, destination policie
 
 from __future__ import annotations
 
-import copy
 import importlib.resources
 import json
 import re
@@ -22,6 +21,7 @@ import pytest
 from followup_local.provision import Provisioned
 from followup_local.template import load_template
 from tests.conftest import ROOT
+from tests.sam_transform import translated
 
 TEMPLATE = load_template()
 FUNCTION_IDS = TEMPLATE.function_ids()
@@ -99,35 +99,6 @@ EXPECTED_CONDITIONAL_GRANTS: dict[str, dict[str, set[tuple[str, str]]]] = {
 }
 # Managed policies of every function role: what SAM gives a role it generates (logs, X-Ray for Tracing: Active).
 EXPECTED_MANAGED_POLICIES = {"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"}
-
-
-def _s3_uris(body: dict[str, Any]) -> dict[str, Any]:
-    """What `sam package` does to code folders, so the translator accepts the template."""
-    packaged = copy.deepcopy(body)
-    for resource in packaged["Resources"].values():
-        properties = resource.get("Properties") or {}
-        for key in ("CodeUri", "ContentUri"):
-            if isinstance(properties.get(key), str):
-                properties[key] = f"s3://packaged/{properties[key].strip('/')}"
-    return packaged
-
-
-class _NoManagedPolicyLookup:
-    """The translator looks managed policy names up in IAM only when a template uses them by name; this one
-    does not, and a lookup must never reach AWS."""
-
-    def load(self) -> dict[str, str]:
-        return {}
-
-
-@cache
-def translated() -> dict[str, Any]:
-    """template.yaml after the SAM transform (AWS::Serverless-2016-10-31), as CloudFormation would run it."""
-    from samtranslator.translator.transform import transform
-
-    parameters = {"SenderEmail": "followups@example.com"}
-    result: dict[str, Any] = transform(_s3_uris(TEMPLATE.body), parameters, _NoManagedPolicyLookup())  # type: ignore[arg-type]
-    return result
 
 
 def _references(value: Any) -> set[str]:
