@@ -30,14 +30,18 @@ FUNCTION_IDS = TEMPLATE.function_ids()
 
 # (IAM action, what it is granted on) for each function's role. Derived from the boto3 calls of each function's
 # code path (functions/<name>/app.py → shared/followup): FollowUpTable's methods (adapters/dynamodb.py) map to
-# Query / GetItem / PutItem / UpdateItem / BatchWriteItem; TransactWriteItems is authorised per item (Put →
-# PutItem, Update → UpdateItem) and is no IAM action itself; Powertools idempotency uses Get/Put/Update/DeleteItem;
-# Powertools Parameters ssm:GetParameter; sesv2 send_email ses:SendEmail.
+# Query / GetItem / PutItem / UpdateItem / DeleteItem / BatchWriteItem; TransactWriteItems is authorised per item
+# (Put → PutItem, Update → UpdateItem, Delete → DeleteItem, ConditionCheck → ConditionCheckItem) and is no IAM
+# action itself; Powertools idempotency uses Get/Put/Update/DeleteItem; Powertools Parameters ssm:GetParameter;
+# sesv2 send_email ses:SendEmail.
 EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
     "ApiFunction": {
         ("dynamodb:Query", "FollowUpTable"),  # load_interview, delete_interview's key listing
-        ("dynamodb:PutItem", "FollowUpTable"),  # append_timeline, use_once, timeline puts in transactions
-        ("dynamodb:UpdateItem", "FollowUpTable"),  # cancel_follow_up, approve, update_interview (transaction)
+        ("dynamodb:GetItem", "FollowUpTable"),  # natural_key_holder, load_intake, link_use, begin_signature_use
+        ("dynamodb:PutItem", "FollowUpTable"),  # append_timeline, use_once, claim_natural_key (transaction)
+        ("dynamodb:UpdateItem", "FollowUpTable"),  # cancel_follow_up, approve, update_interview, tombstone
+        ("dynamodb:DeleteItem", "FollowUpTable"),  # release_natural_key, forget_signature_use, abandon_claim
+        ("dynamodb:ConditionCheckItem", "FollowUpTable"),  # record_early_action (transaction)
         ("dynamodb:BatchWriteItem", "FollowUpTable"),  # delete_interview
         ("dynamodb:GetItem", "IdempotencyTable"),
         ("dynamodb:PutItem", "IdempotencyTable"),
@@ -54,6 +58,7 @@ EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("scheduler:DeleteSchedule", "ScheduleGroup"),
         ("iam:PassRole", "SchedulerRole"),
         ("dynamodb:Query", "FollowUpTable"),  # load_interview
+        ("dynamodb:GetItem", "FollowUpTable"),  # load_intake
         ("dynamodb:BatchGetItem", "FollowUpTable"),  # is_suppressed
         ("dynamodb:PutItem", "FollowUpTable"),  # store_interview (transaction of puts)
         ("dynamodb:UpdateItem", "FollowUpTable"),  # reschedule
