@@ -73,7 +73,7 @@ EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("ses:SendEmail", "ses:identity/*"),  # From pinned to SenderEmail unless candidates send as themselves
         ("ses:GetIdentityVerificationAttributes", "*"),  # is the candidate's address a verified identity
         ("ses:SendEmail", "ConfigurationSet"),
-        ("dynamodb:GetItem", "FollowUpTable"),  # a failed claim's item
+        ("dynamodb:GetItem", "FollowUpTable"),  # a failed claim whose item is gone
         ("dynamodb:Query", "FollowUpTable"),  # load_interview
         ("dynamodb:PutItem", "FollowUpTable"),  # timeline and MessageId index (transactions)
         ("dynamodb:UpdateItem", "FollowUpTable"),  # claim, release, mark_failed, await_approval, mark_sent
