@@ -32,8 +32,8 @@ FUNCTION_IDS = TEMPLATE.function_ids()
 # code path (functions/<name>/app.py → shared/followup): FollowUpTable's methods (adapters/dynamodb.py) map to
 # Query / GetItem / PutItem / UpdateItem / DeleteItem / BatchWriteItem; TransactWriteItems is authorised per item
 # (Put → PutItem, Update → UpdateItem, Delete → DeleteItem, ConditionCheck → ConditionCheckItem) and is no IAM
-# action itself; Powertools idempotency uses Get/Put/Update/DeleteItem; Powertools Parameters ssm:GetParameter;
-# sesv2 send_email ses:SendEmail.
+# action itself; Powertools idempotency uses Put/Update/DeleteItem (a failed conditional put returns the record, so
+# no GetItem); Powertools Parameters ssm:GetParameter; sesv2 send_email ses:SendEmail.
 EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
     "ApiFunction": {
         ("dynamodb:Query", "FollowUpTable"),  # load_interview, delete_interview's key listing
@@ -43,7 +43,6 @@ EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("dynamodb:DeleteItem", "FollowUpTable"),  # release_natural_key, forget_signature_use, abandon_claim
         ("dynamodb:ConditionCheckItem", "FollowUpTable"),  # record_early_action (transaction)
         ("dynamodb:BatchWriteItem", "FollowUpTable"),  # delete_interview
-        ("dynamodb:GetItem", "IdempotencyTable"),
         ("dynamodb:PutItem", "IdempotencyTable"),
         ("dynamodb:UpdateItem", "IdempotencyTable"),
         ("dynamodb:DeleteItem", "IdempotencyTable"),
