@@ -28,12 +28,12 @@ FUNCTION_IDS = TEMPLATE.function_ids()
 
 # ------------------------------------------------------------------------------------------- permissions
 
-# (IAM action, what it is granted on) for each function's role. Derived from the boto3 calls of each function's
-# code path (functions/<name>/app.py → shared/followup): FollowUpTable's methods (adapters/dynamodb.py) map to
-# Query / GetItem / PutItem / UpdateItem / DeleteItem / BatchWriteItem; TransactWriteItems is authorised per item
-# (Put → PutItem, Update → UpdateItem, Delete → DeleteItem, ConditionCheck → ConditionCheckItem) and is no IAM
-# action itself; Powertools idempotency uses Put/Update/DeleteItem (a failed conditional put returns the record, so
-# no GetItem); Powertools Parameters ssm:GetParameter; sesv2 send_email ses:SendEmail.
+# (IAM action, what it is granted on) for each function's role, pinned here so a change to a role is a visible
+# decision. That each grant is needed, and enough, is proven by the calls the integration suite records
+# (tests/integration/least_privilege.py): TransactWriteItems is authorised per item (Put → PutItem, Update →
+# UpdateItem, Delete → DeleteItem, ConditionCheck → ConditionCheckItem) and is no IAM action itself; Powertools
+# idempotency uses Put/Update/DeleteItem (a failed conditional put returns the record, so no GetItem); Powertools
+# Parameters ssm:GetParameter; sesv2 send_email ses:SendEmail.
 EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
     "ApiFunction": {
         ("dynamodb:Query", "FollowUpTable"),  # load_interview, delete_interview's key listing
