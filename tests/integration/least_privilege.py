@@ -35,6 +35,13 @@ When it fails
   unexercised for reasons that are not the template's), and every worker handed its record back. Otherwise the
   summary says why it did not run; ungranted calls fail in any run.
 
+Limits: resource-based policies (the DLQ queue policies for events.amazonaws.com, the inbound bucket's policy for
+SES) and the Lambda roles' trust policies are not exercised here (tests/unit/test_deploy_template.py pins them); a
+code path no integration test reaches proves nothing, which is why its grant then fails as never exercised; SES
+authorises SendEmail against whichever identity verifies the From address, taken here as the address's own identity
+(the grant is on identity/*, pinned by the ses:FromAddress condition when candidates may not send as themselves); a
+thread a handler started without copying its context would go unattributed (the handlers start none).
+
 Plumbing: this module is a pytest plugin (tests/conftest.py lists it in `pytest_plugins`, so the xdist controller
 loads it too). Patches are installed when the first integration test starts, so other runs pay nothing. Under
 pytest-xdist each worker keeps its own record and hands it to the controller in `config.workeroutput` (as
@@ -536,7 +543,8 @@ class Deployment:
 class Record:
     """What one process saw: grants used (with counts), calls not granted, and the checker's own errors."""
 
-    calls: int = 0
+    calls: int = 0  # API calls made inside handlers
+    authorisations: int = 0  # what they needed (a transaction needs one per item, CreateSchedule several)
     invocations: int = 0
     used: Counter[str] = field(default_factory=Counter)
     # "principal: need" → {"count": n, "tests": [...], "operation": "service.Operation"}
@@ -550,7 +558,7 @@ class Record:
 
     def note(self, principal: str, need: Need, allowed: list[str], operation: str) -> None:
         with self.lock:
-            self.calls += 1
+            self.authorisations += 1
             if allowed:
                 self.used.update(allowed)
                 return
@@ -575,6 +583,7 @@ class Record:
         with self.lock:
             return {
                 "calls": self.calls,
+                "authorisations": self.authorisations,
                 "invocations": self.invocations,
                 "used": dict(self.used),
                 "violations": self.violations,
@@ -597,6 +606,8 @@ def _check_call(invocation: tuple[str, Deployment], client: Any, operation: str,
     service = client.meta.service_model.service_name
     region = client.meta.region_name or deployment.provisioned.region
     where = f"{service}.{operation}"
+    with RECORD.lock:
+        RECORD.calls += 1
     for need in needs(service, operation, params, region=region, account=deployment.account):
         RECORD.note(function, need, deployment.allowed_by(function, need), where)
     for role_arn, need in delegated(service, operation, params, region=region, account=deployment.account):
@@ -672,10 +683,11 @@ def judge(records: list[dict[str, Any]], incomplete: list[str], grants: Iterable
     used: Counter[str] = Counter()
     violations: dict[str, dict[str, Any]] = {}
     errors: list[str] = []
-    calls = invocations = 0
+    calls = authorisations = invocations = 0
     for record in records:
         used.update(record["used"])
         calls += record["calls"]
+        authorisations += record.get("authorisations", 0)
         invocations += record["invocations"]
         errors.extend(record["errors"])
         for text, entry in record["violations"].items():
@@ -692,7 +704,8 @@ def judge(records: list[dict[str, Any]], incomplete: list[str], grants: Iterable
     exempt = [grant for grant in grants if exemption_of(grant)]
     exercised = [grant for grant in grants if used[grant.key] and not exemption_of(grant)]
     notes = [
-        f"{calls} AWS calls in {invocations} handler invocations; {len(exercised)} grants exercised, "
+        f"{calls} AWS calls ({authorisations} authorisations) in {invocations} handler invocations; "
+        f"{len(exercised)} grants exercised, "
         f"{len(exempt)} exempt (least_privilege.EXCEPTIONS), {len(violations)} distinct calls not granted"
     ]
     if incomplete:
@@ -713,6 +726,8 @@ def judge(records: list[dict[str, Any]], incomplete: list[str], grants: Iterable
 # ------------------------------------------------------------------------------------------- pytest plugin
 
 _STATE = pytest.StashKey[dict[str, Any]]()
+# The session's config, for the hooks that are not given it.
+_CONFIG: dict[str, pytest.Config] = {}
 
 
 def _state(config: pytest.Config) -> dict[str, Any]:
@@ -731,7 +746,7 @@ def is_integration(config: pytest.Config, nodeid: str) -> bool:
 
 
 def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
-    # Also called on the xdist controller (for the workers' tests): harmless there, no handler runs.
+    # The xdist controller hears of every worker's tests too; it runs no handler and records nothing.
     config = _CONFIG.get("config")
     if config is not None and not config.pluginmanager.has_plugin("dsession") and is_integration(config, nodeid):
         install()
@@ -740,9 +755,6 @@ def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
 
 def pytest_runtest_logfinish(nodeid: str, location: Any) -> None:
     RECORD.current_test = None
-
-
-_CONFIG: dict[str, pytest.Config] = {}
 
 
 def pytest_configure(config: pytest.Config) -> None:
