@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+# Every AWS call of the integration suite checked against the functions' roles (tests/integration/least_privilege.py).
+pytest_plugins = ("tests.integration.least_privilege",)
+
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
 EXAMPLES = ROOT / "examples"

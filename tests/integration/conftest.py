@@ -10,10 +10,20 @@ from typing import Any
 import pytest
 
 from followup_local.cloud import LocalCloud, in_process_cloud
+from tests.integration import least_privilege
 from tests.integration.atomic_moto import atomic_dynamodb
 
 # The contract's sample interview ended 2026-11-24 15:00 New York time (20:00 UTC); submit an hour later.
 SUBMITTED_AT = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _calls_granted(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails the test whose handlers made an AWS call their role does not grant (least_privilege.py)."""
+    yield
+    problems = least_privilege.RECORD.take_problems(request.node.nodeid)
+    if problems:
+        pytest.fail("AWS calls template.yaml does not grant:\n" + "\n".join(dict.fromkeys(problems)), pytrace=False)
 
 
 @pytest.fixture

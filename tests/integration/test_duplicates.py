@@ -193,6 +193,31 @@ def test_a_refused_publish_answers_503_gives_the_claim_back_and_the_retry_makes_
     assert_one_interview_one_email_each(cloud, accepted["interview_id"], accepted["follow_ups"])
 
 
+def test_a_refused_publish_under_an_idempotency_key_gives_the_key_back_too(cloud: LocalCloud) -> None:
+    # Given EventBridge refuses the first PutEvents outright, and the client sends an Idempotency-Key
+    calls = {"n": 0}
+
+    def refuse_once(model: Any, **_: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ClientError({"Error": {"Code": "InternalException", "Message": "down"}}, model.name)
+
+    aws.client("events").meta.events.register("before-call.events.PutEvents", refuse_once, unique_id="refuse-once")
+    payload = load_example("interview.json")
+    key = {"Idempotency-Key": "retry-after-503"}
+
+    # When the submission answers 503 and the client retries with the same key at once
+    status, body = cloud.api("POST", "/interviews", payload, headers=key)
+    assert status == 503, body
+    status, accepted = cloud.api("POST", "/interviews", payload, headers=key)
+
+    # Then the failed attempt left no idempotency record (no 409 "in progress", no replayed 503): the retry is the
+    # interview, planned once, each email once
+    assert status == 202, accepted
+    assert accepted["duplicate"] is False
+    assert_one_interview_one_email_each(cloud, accepted["interview_id"], accepted["follow_ups"])
+
+
 def test_a_publish_that_went_through_but_answered_an_error_still_makes_one_interview(cloud: LocalCloud) -> None:
     # Given PutEvents delivers the event but the API sees an error (the answer lost on the way back)
     calls = {"n": 0}

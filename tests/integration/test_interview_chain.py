@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from followup.api.auth import sign
 from followup.core import aws as followup_aws
-from followup_local.cloud import LocalCloud, parse_at_expression
+from followup_local.cloud import LocalCloud, in_process_cloud, parse_at_expression
 from tests.conftest import load_example
+from tests.integration.conftest import SUBMITTED_AT
 
 pytestmark = pytest.mark.integration
 
@@ -317,6 +319,22 @@ def test_a_candidate_whose_domain_is_a_verified_identity_sends_from_their_own_ad
     (mail,) = [m for m in cloud.outbox.as_json() if m["tags"]["kind"] == "thank_you"]
     assert mail["from"] == "Ada Lovelace <ada@example.com>"
     assert mail["reply_to"] == ["Ada Lovelace <ada@example.com>"]
+
+
+def test_with_send_from_candidate_address_off_every_mail_goes_from_the_sender_address() -> None:
+    # Given a deployment that never sends as the candidate (SendFromCandidateAddress=false: its role may send from
+    # SenderEmail only), though the candidate's domain is a verified identity
+    with in_process_cloud(SUBMITTED_AT, parameters={"SendFromCandidateAddress": "false"}) as cloud:
+        followup_aws.client("ses").verify_domain_identity(Domain="example.com")
+        _submit(cloud, load_example("interview.json"))
+
+        # When the thank-you comes due
+        cloud.advance(18 * 3600)
+
+        # Then it goes from SenderEmail, replies still to Ada
+        (mail,) = [m for m in cloud.outbox.as_json() if m["tags"]["kind"] == "thank_you"]
+        assert parseaddr(mail["from"])[1] == cloud.provisioned.parameters["SenderEmail"]
+        assert mail["reply_to"] == ["Ada Lovelace <ada@example.com>"]
 
 
 @pytest.mark.parametrize(

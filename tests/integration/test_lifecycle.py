@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from followup_local.cloud import LocalCloud
+from followup_local.cloud import LocalCloud, schedule_fires_at
 from tests.conftest import load_example
 
 pytestmark = pytest.mark.integration
@@ -116,6 +116,27 @@ def test_delete_removes_the_interview_its_follow_ups_and_schedules(cloud: LocalC
     assert items == []
     cloud.advance(60 * 86400)
     assert cloud.outbox.messages == []
+
+
+def test_a_follow_up_already_in_the_send_queue_when_its_interview_is_deleted_is_dropped(cloud: LocalCloud) -> None:
+    # Given the thank-you's schedule has fired: its message waits in SendQueue, no sender has run yet
+    interview_id = _submit(cloud, load_example("interview.json"))["interview_id"]
+    (schedule,) = [s for s in cloud.pending_schedules() if s["Name"] == f"{interview_id}-thank_you-0"]
+    cloud.clock.move_to(schedule_fires_at(schedule))
+    cloud.fire_schedule(schedule)
+
+    # When the interview is deleted before the sender takes the message (the claim finds no item at all)
+    status, _ = cloud.api("DELETE", f"/interviews/{interview_id}")
+
+    # Then the message was consumed without a send or a retry, and nothing is dead-lettered
+    assert status == 204
+    assert cloud.outbox.messages == []
+    for queue in ("SendQueue", "SendDeadLetterQueue"):
+        attributes = cloud.sqs.get_queue_attributes(
+            QueueUrl=cloud.provisioned.physical[queue],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        assert attributes == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}, queue
 
 
 def test_outcome_and_patch_on_unknown_interview_are_404_and_bad_bodies_422(cloud: LocalCloud) -> None:

@@ -7,7 +7,6 @@ server-side), so what SAM adds on its own (managed policies, destination policie
 
 from __future__ import annotations
 
-import copy
 import importlib.resources
 import json
 import re
@@ -22,26 +21,28 @@ import pytest
 from followup_local.provision import Provisioned
 from followup_local.template import load_template
 from tests.conftest import ROOT
+from tests.sam_transform import translated
 
 TEMPLATE = load_template()
 FUNCTION_IDS = TEMPLATE.function_ids()
 
 # ------------------------------------------------------------------------------------------- permissions
 
-# (IAM action, what it is granted on) for each function's role. Derived from the boto3 calls of each function's
-# code path (functions/<name>/app.py → shared/followup): FollowUpTable's methods (adapters/dynamodb.py) map to
-# Query / GetItem / PutItem / UpdateItem / BatchWriteItem; TransactWriteItems is authorised per item (Put →
-# PutItem, Update → UpdateItem) and is no IAM action itself; Powertools idempotency uses Get/Put/Update/DeleteItem;
-# Powertools Parameters ssm:GetParameter; sesv2 send_email ses:SendEmail.
+# (IAM action, what it is granted on) for each function's role, pinned here so a change to a role is a visible
+# decision. That each grant is needed, and enough, is proven by the calls the integration suite records
+# (tests/integration/least_privilege.py): TransactWriteItems is authorised per item (Put → PutItem, Update →
+# UpdateItem, Delete → DeleteItem, ConditionCheck → ConditionCheckItem) and is no IAM action itself; Powertools
+# idempotency uses Put/Update/DeleteItem (a failed conditional put returns the record, so no GetItem); Powertools
+# Parameters ssm:GetParameter; sesv2 send_email ses:SendEmail.
 EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
     "ApiFunction": {
         ("dynamodb:Query", "FollowUpTable"),  # load_interview, delete_interview's key listing
-        ("dynamodb:PutItem", "FollowUpTable"),  # append_timeline, use_once, timeline puts in transactions
-        ("dynamodb:UpdateItem", "FollowUpTable"),  # cancel_follow_up, approve, update_interview (transaction)
+        ("dynamodb:GetItem", "FollowUpTable"),  # natural_key_holder, load_intake, link_use, begin_signature_use
+        ("dynamodb:PutItem", "FollowUpTable"),  # append_timeline, use_once, claim_natural_key (transaction)
+        ("dynamodb:UpdateItem", "FollowUpTable"),  # cancel_follow_up, approve, update_interview, tombstone
+        ("dynamodb:DeleteItem", "FollowUpTable"),  # release_natural_key, forget_signature_use, abandon_claim
+        ("dynamodb:ConditionCheckItem", "FollowUpTable"),  # record_early_action (transaction)
         ("dynamodb:BatchWriteItem", "FollowUpTable"),  # delete_interview
-        ("dynamodb:GetItem", "FollowUpTable"),  # natural_key_holder, load_intake, candidate profiles
-        ("dynamodb:DeleteItem", "FollowUpTable"),  # release_natural_key, deleting a candidate
-        ("dynamodb:GetItem", "IdempotencyTable"),
         ("dynamodb:PutItem", "IdempotencyTable"),
         ("dynamodb:UpdateItem", "IdempotencyTable"),
         ("dynamodb:DeleteItem", "IdempotencyTable"),
@@ -59,6 +60,7 @@ EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("scheduler:DeleteSchedule", "ScheduleGroup"),
         ("iam:PassRole", "SchedulerRole"),
         ("dynamodb:Query", "FollowUpTable"),  # load_interview
+        ("dynamodb:GetItem", "FollowUpTable"),  # load_intake
         ("dynamodb:BatchGetItem", "FollowUpTable"),  # is_suppressed
         ("dynamodb:PutItem", "FollowUpTable"),  # store_interview (transaction of puts)
         ("dynamodb:UpdateItem", "FollowUpTable"),  # reschedule
@@ -73,7 +75,7 @@ EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("ses:SendEmail", "ses:identity/*"),  # From pinned to SenderEmail unless candidates send as themselves
         ("ses:GetIdentityVerificationAttributes", "*"),  # is the candidate's address a verified identity
         ("ses:SendEmail", "ConfigurationSet"),
-        ("dynamodb:GetItem", "FollowUpTable"),  # a failed claim's item
+        ("dynamodb:GetItem", "FollowUpTable"),  # a failed claim whose item is gone
         ("dynamodb:Query", "FollowUpTable"),  # load_interview
         ("dynamodb:PutItem", "FollowUpTable"),  # timeline and MessageId index (transactions)
         ("dynamodb:UpdateItem", "FollowUpTable"),  # claim, release, mark_failed, await_approval, mark_sent
@@ -104,35 +106,6 @@ EXPECTED_CONDITIONAL_GRANTS: dict[str, dict[str, set[tuple[str, str]]]] = {
 }
 # Managed policies of every function role: what SAM gives a role it generates (logs, X-Ray for Tracing: Active).
 EXPECTED_MANAGED_POLICIES = {"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"}
-
-
-def _s3_uris(body: dict[str, Any]) -> dict[str, Any]:
-    """What `sam package` does to code folders, so the translator accepts the template."""
-    packaged = copy.deepcopy(body)
-    for resource in packaged["Resources"].values():
-        properties = resource.get("Properties") or {}
-        for key in ("CodeUri", "ContentUri"):
-            if isinstance(properties.get(key), str):
-                properties[key] = f"s3://packaged/{properties[key].strip('/')}"
-    return packaged
-
-
-class _NoManagedPolicyLookup:
-    """The translator looks managed policy names up in IAM only when a template uses them by name; this one
-    does not, and a lookup must never reach AWS."""
-
-    def load(self) -> dict[str, str]:
-        return {}
-
-
-@cache
-def translated() -> dict[str, Any]:
-    """template.yaml after the SAM transform (AWS::Serverless-2016-10-31), as CloudFormation would run it."""
-    from samtranslator.translator.transform import transform
-
-    parameters = {"SenderEmail": "followups@example.com"}
-    result: dict[str, Any] = transform(_s3_uris(TEMPLATE.body), parameters, _NoManagedPolicyLookup())  # type: ignore[arg-type]
-    return result
 
 
 def _references(value: Any) -> set[str]:

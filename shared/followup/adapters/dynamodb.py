@@ -357,7 +357,8 @@ class FollowUpTable:
         )
 
     def _get_follow_up_item(self, interview_id: str, follow_up_id: str) -> dict[str, Any] | None:
-        # Only on a failed claim, and only where the failure did not carry the item (older DynamoDB emulators).
+        # Only on a failed claim whose failure carried no item: the follow-up is gone (its interview was deleted after
+        # its schedule fired), or an emulator that does not return the item.
         response = self._client.get_item(
             TableName=self._table,
             Key=to_item({"pk": interview_pk(interview_id), "sk": f"{FOLLOW_UP_PREFIX}{follow_up_id}"}),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.idempotency import (
@@ -20,7 +21,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyVa
 from followup.api.errors import ApiError
 from followup.core import aws
 from followup.domain.candidates import DEFAULT_CANDIDATE
-from followup.domain.models import InterviewRequest
+from followup.domain.models import InterviewRequest, Plan
 from followup.workflow.submission import submit_interview
 
 if TYPE_CHECKING:
@@ -32,7 +33,10 @@ IN_PROGRESS_WAIT_SECONDS = 8.0
 
 
 def build_idempotent_submit(
-    idempotency_table_name: str, publisher: EventPublisher, table: FollowUpTable | None = None
+    idempotency_table_name: str,
+    publisher: EventPublisher,
+    table: FollowUpTable | None = None,
+    charge_for: Callable[[str], Callable[[Plan, datetime], None] | None] | None = None,
 ) -> Callable[..., dict[str, Any]]:
     """`submit_once(key=, fingerprint=, document=, context=)`: the submission, at most once per key."""
     store = DynamoDBPersistenceLayer(table_name=idempotency_table_name, boto3_client=aws.client("dynamodb"))
@@ -46,10 +50,9 @@ def build_idempotent_submit(
     @idempotent_function(data_keyword_argument="submission", persistence_store=store, config=config)  # type: ignore[untyped-decorator]
     def submit(submission: dict[str, Any]) -> dict[str, Any]:
         request = InterviewRequest.model_validate(submission["document"])
-        from followup.api.limits import daily_charge
-
         owner = str(submission.get("owner") or DEFAULT_CANDIDATE)
-        return submit_interview(request, publisher, table, owner=owner, charge=daily_charge(owner)).body()
+        charge = charge_for(owner) if charge_for is not None else None
+        return submit_interview(request, publisher, table, owner=owner, charge=charge).body()
 
     def submit_once(
         *, key: str, fingerprint: str, document: dict[str, Any], context: Any, owner: str = DEFAULT_CANDIDATE

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from followup.api.errors import ApiError
 from followup.api.schemas import ErrorField
 from followup.domain.candidates import is_default
 from followup.domain.models import InterviewRequest, Plan
+
+if TYPE_CHECKING:
+    from followup.adapters.candidates import CandidateTable
+    from followup.core.config import ApiSettings
 
 # A real upcoming interview can be entered ahead (the thank-you is then planned after it); an end date further out
 # is a typo (2099 for 2026) that would plan a thank-you for decades later.
@@ -37,19 +42,18 @@ def check_timing(request: InterviewRequest, now: datetime) -> None:
         raise ApiError(422, "invalid_fields", "some fields are invalid", problems)
 
 
-def daily_charge(owner: str) -> Callable[[Plan, datetime], None] | None:
+def daily_charge(
+    owner: str, candidates: CandidateTable, settings: ApiSettings
+) -> Callable[[Plan, datetime], None] | None:
     """What a new interview of `owner` costs against their day: one interview and every email it plans. None for the
     default candidate (the deployment's own, not limited). The callable raises a 429 with `Retry-After` (seconds to
     the next UTC midnight) and counts nothing when either limit would be passed."""
     if is_default(owner):
         return None
-    from followup.api.services import services
 
     def charge(plan: Plan, now: datetime) -> None:
-        deps = services()
-        settings = deps.settings
         midnight = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time.min, tzinfo=UTC)
-        if not deps.candidates.spend_daily(
+        if not candidates.spend_daily(
             owner,
             day=now.astimezone(UTC).date().isoformat(),
             interviews=1,

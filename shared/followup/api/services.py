@@ -49,8 +49,14 @@ class ApiServices:
     @cached_property
     def submit_once(self) -> Callable[..., dict[str, Any]]:
         from followup.api.idempotency import build_idempotent_submit
+        from followup.api.limits import daily_charge
 
-        return build_idempotent_submit(self.settings.idempotency_table_name, self.publisher, self.table)
+        return build_idempotent_submit(
+            self.settings.idempotency_table_name,
+            self.publisher,
+            self.table,
+            charge_for=lambda owner: daily_charge(owner, self.candidates, self.settings),
+        )
 
 
 @cache

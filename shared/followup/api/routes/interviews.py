@@ -57,7 +57,8 @@ def create_interview(interview: Annotated[InterviewRequest, Body()]):  # type: i
     deps = services()
     key = router.current_event.headers.get("idempotency-key")
     if key is None:
-        result = submit_interview(interview, deps.publisher, deps.table, owner=owner, charge=daily_charge(owner))
+        charge = daily_charge(owner, deps.candidates, deps.settings)
+        result = submit_interview(interview, deps.publisher, deps.table, owner=owner, charge=charge)
         return json_response(202, result.body())
     if not IDEMPOTENCY_KEY_PATTERN.match(key):
         raise ApiError(400, "bad_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters")
