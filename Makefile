@@ -22,8 +22,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+AXE_VERSION := 4.10.3
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+
+# axe-core for the accessibility checks of every page (tests/e2e/test_browser_panel.py), from npm.
+$(AXE):
+	@command -v npm >/dev/null || { echo "npm missing: 'apt-get install npm' (accessibility checks need axe-core)" >&2; exit 1; }
+	npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@$(AXE_VERSION) >/dev/null
+
 # Debian's Chromium for the browser tests (Playwright's own browser download does not work offline).
-system-deps:
+system-deps: $(AXE)
 	@if [ ! -x /usr/bin/chromium ]; then \
 		if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "chromium missing: run 'sudo apt-get install chromium' (browser tests will be skipped)"; fi; \
@@ -95,4 +103,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) $(POLICY_VENV) $(SAM_VENV) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(POLICY_VENV) $(SAM_VENV) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache .cache

@@ -59,6 +59,7 @@ class RunningStack:
     api_key: str
     webhook_secret: str
     form_key: str
+    operator_key: str
     workdir: Path
     log: Path
     process: subprocess.Popen[bytes]
@@ -110,6 +111,7 @@ def start_stack(
         "FOLLOWUP_API_KEY": f"e2e-api-key-{port}",
         "FOLLOWUP_WEBHOOK_SECRET": f"e2e-webhook-secret-{port}",
         "FOLLOWUP_FORM_KEY": f"e2e-form-key-{port}",
+        "FOLLOWUP_OPERATOR_KEY": f"e2e-operator-key-{port}",
     }
     environment = {**os.environ, **secrets, "PYTHONUNBUFFERED": "1"}
     environment.pop("FOLLOWUP_CLOCK_START", None)
@@ -129,6 +131,7 @@ def start_stack(
         api_key=secrets["FOLLOWUP_API_KEY"],
         webhook_secret=secrets["FOLLOWUP_WEBHOOK_SECRET"],
         form_key=secrets["FOLLOWUP_FORM_KEY"],
+        operator_key=secrets["FOLLOWUP_OPERATOR_KEY"],
         workdir=workdir,
         log=log,
         process=process,

@@ -325,3 +325,35 @@ def test_review_mode_drafts_are_approved_or_skipped_from_the_panel_and_stop_all_
     assert after[drafts[0]] == "sent"
     assert all(status in ("sent", "cancelled") for status in after.values()), after
     assert not [s for s in cloud.pending_schedules() if s["Name"].startswith(interview_id)]
+
+
+def test_the_manage_link_in_a_reminder_opens_the_panel_on_that_interview(cloud: LocalCloud) -> None:
+    # The default candidate (the deployment's own credentials) has no account to sign in with: the link is the way.
+    payload = load_example("interview.json")
+    status, accepted = cloud.api("POST", "/interviews", payload)
+    assert status == 202
+    interview_id = accepted["interview_id"]
+    cloud.advance(3 * 86400)
+    reminders = [m for m in cloud.outbox.as_json() if m["tags"].get("follow_up_id", "").startswith("reminder_")]
+    assert reminders
+    found = re.search(r"/panel/m/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)", reminders[0]["text"])
+    assert found, reminders[0]["text"]
+    assert "See, change or stop all your follow-ups" in reminders[0]["text"]
+    # Never in what the interviewers receive.
+    for mail in cloud.outbox.as_json():
+        if mail["tags"].get("follow_up_id", "").startswith(("thank_you", "check_in", "final")):
+            assert "/panel/m/" not in mail["text"]
+            assert "/panel/m/" not in mail["html"]
+    path = f"/panel/m/{found.group(1)}"
+    status, _, page = _get(cloud, path)
+    assert status == 200
+    assert "Open my follow-ups" in page
+    status, headers, _ = _post(cloud, path, {})
+    assert status == 303
+    assert headers["location"] == f"/panel/interviews/{interview_id}"
+    cookie = headers["set-cookie"].split(";", 1)[0]
+    status, _, page = _get(cloud, headers["location"], cookie)
+    assert status == 200
+    assert "Analytical Engines" in page
+    # A forged one opens nothing.
+    assert _post(cloud, path[:-3] + "AAA", {})[0] == 403

@@ -150,6 +150,7 @@ ROUTE_METHODS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         (r"^/panel/sign-in$", {"POST"}),
         (r"^/panel/sign-out$", {"POST"}),
         (r"^/panel/in/[^/]+$", {"GET", "POST"}),
+        (r"^/panel/m/[^/]+$", {"GET", "POST"}),
         (r"^/panel/settings$", {"GET", "POST"}),
         (r"^/panel/interviews/[^/]+$", {"GET"}),
         (r"^/panel/interviews/[^/]+/(outcome|decision-date)$", {"POST"}),

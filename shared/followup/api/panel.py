@@ -18,14 +18,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from followup.core.signed import InvalidToken, seal, unseal
-from followup.domain.candidates import CANDIDATE_ID_PATTERN
+from followup.core.signed import MANAGE_PURPOSE, InvalidToken, seal, unseal
+from followup.domain.candidates import CANDIDATE_ID_PATTERN, is_candidate_id
 
 SESSION_COOKIE = "fu_session"
 SESSION_LIFETIME = timedelta(hours=12)
 SIGN_IN_LIFETIME = timedelta(minutes=15)
 SIGN_IN_PURPOSE = "sign-in"
 SESSION_PURPOSE = "session"
+
+
+def read_manage(secret: str, token: str, *, now: datetime) -> str:
+    """The interview id a genuine, unexpired manage link opens."""
+    claims = unseal(secret, MANAGE_PURPOSE, token, now=now)
+    interview_id = claims.get("i")
+    if not isinstance(interview_id, str) or not interview_id:
+        raise InvalidToken("this link is not valid")
+    return interview_id
 
 
 @dataclass(frozen=True)
@@ -82,7 +91,7 @@ def session_from(secret: str, cookies: list[str] | None, *, now: datetime) -> Se
         except InvalidToken:
             return None
         candidate_id, session_id = claims.get("c"), claims.get("s")
-        if isinstance(candidate_id, str) and isinstance(session_id, str) and CANDIDATE_ID_PATTERN.match(candidate_id):
+        if isinstance(candidate_id, str) and isinstance(session_id, str) and is_candidate_id(candidate_id):
             return Session(candidate_id=candidate_id, session_id=session_id)
         return None
     return None

@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import Any
 
 MAX_TOKEN_LENGTH = 1000
+# The control panel's "manage" links: the sender seals them into every draft and reminder, the API opens them.
+MANAGE_PURPOSE = "manage"
 
 
 class InvalidToken(Exception):

@@ -73,6 +73,7 @@ _ACTION_LABELS = {
     "stop": "Stop all follow-ups",
     "done": "Mark as done",
     "edit": "Edit before sending",
+    "manage": "See, change or stop all your follow-ups",
 }
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _URL = re.compile(r"https?://[^\s<>\"']+")

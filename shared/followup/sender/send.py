@@ -203,6 +203,13 @@ class LinkSigner:
             for action in actions
         }
 
+    def manage(self, record: FollowUpRecord, *, expires_at: datetime) -> str:
+        """The link that opens the candidate's control panel on this interview (README "The control panel")."""
+        from followup.core.signed import MANAGE_PURPOSE, seal
+
+        token = seal(self.secret(), MANAGE_PURPOSE, {"i": record.interview_id}, expires_at=expires_at)
+        return f"{self.base_url.rstrip('/')}/panel/m/{token}"
+
 
 class FollowUpSender:
     def __init__(
@@ -271,12 +278,14 @@ class FollowUpSender:
                 links = self._signer.links(
                     record, [LinkAction.APPROVE, LinkAction.SKIP, LinkAction.STOP], expires_at=hold_until
                 )
+                links["manage"] = self._signer.manage(record, expires_at=now + self._signer.lifetime)
                 message = self._render(request, record, links)
                 email = compose_draft(record, request, message, self._identity, hold_until)
             else:
                 links = {}
                 if not kind.is_nudge:
                     links = self._signer.links(record, [LinkAction.DONE], expires_at=now + self._signer.lifetime)
+                    links["manage"] = self._signer.manage(record, expires_at=now + self._signer.lifetime)
                 message = self._render(request, record, links or None)
                 from_candidate = self._identities is not None and self._identities.can_send_from(
                     str(request.candidate.email)
@@ -308,6 +317,7 @@ class FollowUpSender:
             links = self._signer.links(
                 record, [LinkAction.APPROVE, LinkAction.SKIP, LinkAction.STOP], expires_at=hold_until
             )
+            links["manage"] = self._signer.manage(record, expires_at=now + self._signer.lifetime)
             message = self._render(request, record, links)
             email = compose_draft(record, request, message, self._identity, hold_until, held_because=held)
         elif held:

@@ -8,6 +8,7 @@ nothing without it.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, quote
@@ -25,7 +26,7 @@ from followup.core import clock
 from followup.core.credentials import CredentialKind
 from followup.core.signed import InvalidToken
 from followup.core.text import CONTROL_CHARS, parse_instant
-from followup.domain.candidates import CandidatePatch, CandidateProfile
+from followup.domain.candidates import CandidatePatch, CandidateProfile, is_default
 from followup.domain.kinds import spec
 from followup.domain.models import FollowUpStatus, InterviewRequest
 
@@ -90,7 +91,9 @@ def _secure() -> bool:
 
 def _session() -> panel.Session | None:
     session = panel.session_from(_secret(), router.current_event.cookies, now=clock.now())
-    if session is None or services().keyring().candidate(session.candidate_id) is None:
+    if session is None:
+        return None
+    if not is_default(session.candidate_id) and services().keyring().candidate(session.candidate_id) is None:
         return None  # a deleted candidate's session ends with them
     return session
 
@@ -263,6 +266,40 @@ def use_sign_in(token: str):  # type: ignore[no-untyped-def]
     return _redirect("/panel", cookie)
 
 
+@router.get("/panel/m/<token>", include_in_schema=False)
+def show_manage(token: str):  # type: ignore[no-untyped-def]
+    try:
+        panel.read_manage(_secret(), token, now=clock.now())
+    except InvalidToken as exc:
+        return _message(403, "This link cannot be used", f"{exc}. Ask for a sign-in link at /panel.")
+    return render_page(
+        "panel/confirm.html.j2",
+        title="Your follow-ups",
+        message="Press the button to see, change or stop the follow-ups of this interview on this device.",
+        action=f"/panel/m/{token}",
+        button="Open my follow-ups",
+    )
+
+
+@router.post("/panel/m/<token>", include_in_schema=False)
+def use_manage(token: str):  # type: ignore[no-untyped-def]
+    """A manage link opens a session for whoever the interview belongs to, on that interview (it reached them in
+    their own draft or reminder; it works until it expires, like the one-click links beside it)."""
+    now = clock.now()
+    try:
+        interview_id = panel.read_manage(_secret(), token, now=now)
+    except InvalidToken as exc:
+        return _message(403, "This link cannot be used", f"{exc}. Ask for a sign-in link at /panel.")
+    bundle = services().table.load_interview(interview_id)
+    if bundle is None:
+        return _message(404, "This interview is gone", "It was deleted; nothing more goes out for it.")
+    owner = bundle.owner
+    if not is_default(owner) and services().keyring().candidate(owner) is None:
+        return _message(403, "This link cannot be used", "The account it was for no longer exists.")
+    cookie = panel.session_cookie(_secret(), owner, now=now, secure=_secure())
+    return _redirect(f"/panel/interviews/{interview_id}", cookie)
+
+
 @router.post("/panel/sign-out", include_in_schema=False)
 def sign_out():  # type: ignore[no-untyped-def]
     _, _, refused = _checked_post()
@@ -314,8 +351,8 @@ def _interview_page(session: panel.Session, bundle: InterviewBundle, flash: str 
             {
                 "id": record.follow_up_id,
                 "label": spec(record.kind).label,
-                "to": record.to,
-                "to_name": record.to_name,
+                "to": "you" if record.to.lower() == str(request.candidate.email).lower() else record.to,
+                "to_name": "" if record.to.lower() == str(request.candidate.email).lower() else record.to_name,
                 "when": when,
                 "status_words": words,
                 "subject": subject,
@@ -332,12 +369,24 @@ def _interview_page(session: panel.Session, bundle: InterviewBundle, flash: str 
         state_words = "Follow-ups are scheduled"
     else:
         state_words = "Nothing left to send"
+    names = {
+        record.follow_up_id: f"{spec(record.kind).label} to "
+        + ("you" if record.to.lower() == str(request.candidate.email).lower() else record.to_name or record.to)
+        for record in bundle.follow_ups
+    }
     timeline = [
-        {"at": entry["at"], "when": _local(entry["at"], own_zone), "event": entry["event"], "detail": entry["detail"]}
+        {
+            "at": entry["at"],
+            "when": _local(entry["at"], own_zone),
+            "event": str(entry["event"]).replace("_", " ").capitalize(),
+            "detail": _readable(str(entry["detail"]), names),
+        }
         for entry in bundle.timeline
     ]
     warnings = [
-        entry["detail"] for entry in bundle.timeline if entry["event"] in ("skipped", "timing") and entry["detail"]
+        _readable(str(entry["detail"]), names)
+        for entry in bundle.timeline
+        if entry["event"] in ("skipped", "timing") and entry["detail"]
     ]
     return render_page(
         "panel/interview.html.j2",
@@ -391,6 +440,13 @@ def post_decision_date(id: str):  # type: ignore[no-untyped-def]
     deps = services()
     change_decision_date(deps.table, deps.publisher, bundle, change, clock.now())
     return _redirect(f"/panel/interviews/{id}?done=date")
+
+
+def _readable(detail: str, names: dict[str, str]) -> str:
+    """A timeline detail in words: follow-up ids (`thank_you-0: …`) become what they are (`Thank-you to Grace: …`)."""
+    for follow_up_id in sorted(names, key=len, reverse=True):
+        detail = re.sub(rf"(?<![\w-]){re.escape(follow_up_id)}(?![\w-])", names[follow_up_id], detail)
+    return detail
 
 
 # -- one message: the candidate's own wording -------------------------------------------------------------------
