@@ -112,7 +112,7 @@ def _print_json(value: Any) -> None:
 
 def _stack_state(url: str) -> dict[str, Any]:
     """What a running `followup run` wrote to .local/stack.json, when it is the stack at `url`."""
-    from followup_local.server import STATE_FILE
+    from followup_local.stackstate import STATE_FILE
 
     with contextlib.suppress(OSError, ValueError):
         state = json.loads(STATE_FILE.read_text())
@@ -175,6 +175,8 @@ def command_invoke(args: argparse.Namespace) -> int:
             seeds=[Path(seed) for seed in args.seed],
             log_level=args.log_level.upper() if args.log_level else None,
             err=sys.stderr,
+            state_file=Path(args.state_file),
+            fresh=args.fresh,
         )
     except InvokeError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
@@ -401,8 +403,11 @@ def build_parser() -> argparse.ArgumentParser:
     invoke = commands.add_parser(
         "invoke",
         help="run one function's handler on one event, in-process",
-        description="Run a function of template.yaml on an event against a fresh embedded AWS, like "
-        "`sam local invoke` without Docker; prints the handler's result as JSON. In API events, "
+        description="Run a function of template.yaml on an event, like `sam local invoke` without Docker; prints "
+        "the handler's result as JSON. When a local stack is running (`make run`, found through its "
+        ".local/stack.json), the handler runs against that stack's embedded AWS and clock: same state, nothing "
+        "provisioned. Otherwise (or --fresh) it runs against a fresh embedded AWS provisioned from template.yaml. "
+        "In API events, "
         "${FOLLOWUP_API_KEY}, ${FOLLOWUP_FORM_KEY} and ${FOLLOWUP_WEBHOOK_SECRET} become this run's secrets and "
         "an X-Followup-Signature of ${FOLLOWUP_SIGNATURE} a fresh signature of the body. An interview the event "
         "names is first created from the matching event in events/planner/ (or --seed).",
@@ -416,6 +421,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-level",
         choices=["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"],
         help="the functions' log level (default: the template's LogLevel); logs go to stderr",
+    )
+    invoke.add_argument("--fresh", action="store_true", help="a fresh embedded AWS even when a local stack is running")
+    invoke.add_argument(
+        "--state-file",
+        default=".local/stack.json",
+        metavar="PATH",
+        help="how a running local stack is found (default: %(default)s, written by `followup run`)",
     )
     invoke.set_defaults(handler=command_invoke)
 
