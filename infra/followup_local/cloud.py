@@ -680,19 +680,32 @@ def _data_loader(data_path: str | None) -> Any:
     return create_loader(data_path)
 
 
+@functools.cache
+def _moto_loader() -> Any:
+    from moto.core.loaders import create_loader
+
+    return create_loader()
+
+
 @contextlib.contextmanager
 def shared_botocore_data() -> Iterator[None]:
     """Every botocore session created inside shares one data loader: the service models and endpoint data are read
     and parsed once per process instead of once per session (a deployment per test made two sessions, and parsing
-    botocore's JSON was half of provisioning it). Sessions, clients and their state stay per deployment."""
+    botocore's JSON was half of provisioning it). Sessions, clients and their state stay per deployment. moto's own
+    model loader (botocore's plus moto's extras, one new loader per service it loads, each listing every service
+    on disk first) is kept once per process too."""
     import botocore.session
+    import moto.core.utils
 
     real = botocore.session.create_loader
+    real_moto = moto.core.utils.create_loader
     botocore.session.create_loader = _data_loader
+    moto.core.utils.create_loader = _moto_loader
     try:
         yield
     finally:
         botocore.session.create_loader = real
+        moto.core.utils.create_loader = real_moto
 
 
 @contextlib.contextmanager
@@ -706,9 +719,11 @@ def in_process_cloud(at: datetime, *, parameters: Mapping[str, str] | None = Non
     from moto import mock_aws
 
     from followup_local.functions import reset_handler_caches
+    from followup_local.moto_imports import import_ssm_backend
     from followup_local.provision import provision
     from followup_local.template import load_template
 
+    import_ssm_backend()
     with mock_aws(), shared_botocore_data():
         reset_handler_caches()
         session = boto3.session.Session(region_name="us-east-1")

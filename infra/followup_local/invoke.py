@@ -243,9 +243,12 @@ def _invoke_fresh(
 
     from followup_local.cloud import LocalCloud, VirtualClock, shared_botocore_data
     from followup_local.functions import reset_handler_caches
+    from followup_local.moto_imports import import_ssm_backend
     from followup_local.provision import provision
 
     functions = template.function_ids()
+    import_ssm_backend()
+    # One botocore data loader for every session: each service model is parsed once (provisioning, the handlers).
     with _isolated_process_state(), mock_aws(), shared_botocore_data():
         session = boto3.session.Session(region_name="us-east-1")
         given = {
@@ -262,10 +265,9 @@ def _invoke_fresh(
             os.environ.update(provisioned.function_environment(function_id))
         reset_handler_caches()
         cloud = LocalCloud(session, provisioned, template, VirtualClock())
-        # Import every handler now, under its function's environment, so their logger exists and can be pointed
-        # at `notes` before anything runs (seeding included).
-        for function_id in functions:
-            cloud.runtime.handler(function_id)
+        # Import the handler now, under its function's environment, so the functions' shared logger exists and can
+        # be pointed at `notes` before anything runs (seeding included); the others load when an event reaches them.
+        cloud.runtime.handler(logical_id)
         with _function_logs_to(notes, log_level):
             return _invoke_in(
                 cloud, logical_id, raw_event, seed_events, template, notes, int(cloud.clock.now().timestamp())
@@ -317,8 +319,7 @@ def _invoke_attached(
         # The stack measures webhook signatures against real time (CONTRACT §2): so does this handler.
         undo_real_time = measure_signatures_in_real_time()
         try:
-            for function_id in functions:
-                cloud.runtime.handler(function_id)
+            cloud.runtime.handler(logical_id)  # see _invoke_fresh
             with _function_logs_to(notes, log_level):
                 return _invoke_in(cloud, logical_id, raw_event, seed_events, template, notes, int(time.time()))
         finally:

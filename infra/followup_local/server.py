@@ -223,11 +223,13 @@ class LocalStack:
 
         from followup.core import clock as followup_clock
         from followup_local.functions import reset_handler_caches
+        from followup_local.moto_imports import import_ssm_backend
         from followup_local.provision import provision
         from followup_local.template import load_template
 
         # moto logs every request through werkzeug; the stack prints its own one-line activity instead.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        import_ssm_backend()  # here, not in the server's first SSM request, and without moto's EC2
         self._moto = _TappedMotoServer(SendEmailTap(self._record_sent), ip_address=LOOPBACK, port=0)
         self._moto.start()
         host, moto_port = self._moto.get_host_and_port()
