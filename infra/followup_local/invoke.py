@@ -241,7 +241,7 @@ def _invoke_fresh(
     import boto3
     from moto import mock_aws
 
-    from followup_local.cloud import LocalCloud, VirtualClock, shared_botocore_data
+    from followup_local.cloud import LocalCloud, VirtualClock, shared_botocore_data, with_endpoint
     from followup_local.functions import reset_handler_caches
     from followup_local.moto_imports import import_ssm_backend
     from followup_local.provision import provision
@@ -262,7 +262,7 @@ def _invoke_fresh(
         # Powertools names its loggers after POWERTOOLS_SERVICE_NAME when a module is imported: set the functions'
         # environment before the shared modules load, as Lambda does, or their logs go nowhere.
         for function_id in functions:
-            os.environ.update(provisioned.function_environment(function_id))
+            os.environ.update(with_endpoint(provisioned.function_environment(function_id), None))
         reset_handler_caches()
         cloud = LocalCloud(session, provisioned, template, VirtualClock())
         # Import the handler now, under its function's environment, so the functions' shared logger exists and can

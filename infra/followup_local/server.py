@@ -41,7 +41,7 @@ from types import FrameType
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from followup_local.cloud import LocalCloud, OutboxMessage, VirtualClock
+from followup_local.cloud import LocalCloud, OutboxMessage, VirtualClock, with_endpoint
 from followup_local.feedback import (
     SENDING_DETAIL_TYPES,
     FeedbackRequest,
@@ -264,7 +264,7 @@ class LocalStack:
         # Powertools names its loggers after POWERTOOLS_SERVICE_NAME when a module is imported: set the functions'
         # environment before the shared modules load, as Lambda does, or their logs go nowhere.
         for function_id in template.function_ids():
-            os.environ.update(provisioned.function_environment(function_id))
+            os.environ.update(with_endpoint(provisioned.function_environment(function_id), endpoint))
         reset_handler_caches()
         self._undo_real_time = measure_signatures_in_real_time()
         clock = VirtualClock(self.options.clock_start)
