@@ -517,9 +517,9 @@ class SendEmailTap:
             if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != SEND_EMAIL_PATH:
                 return app(environ, start_response)
             try:
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
+                length = int(environ.get("CONTENT_LENGTH") or "")
+            except ValueError:  # no length (botocore always sends one): not read here, moto reads it as it can
+                return app(environ, start_response)
             body = environ["wsgi.input"].read(length) if length > 0 else b""
             environ["wsgi.input"] = io.BytesIO(body)
             status: list[str] = []
