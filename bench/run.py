@@ -3,7 +3,8 @@ bench/results.json in the shape CONTRACT §6 fixes (plus the details behind each
 
 Environment knobs: BENCH_COLD_RUNS (7), BENCH_E2E_INTERVIEWS (20), BENCH_BURST_DUE (10000, the issue's burst; about
 2 minutes), BENCH_BURST_UNPACED_DUE (1000: the same burst with the sender's pacer taken out, for comparison; 0 skips),
-BENCH_INBOUND_REPEATS (5: parses per hostile inbound mail, see bench/inbound_parse.py).
+BENCH_INBOUND_REPEATS (5: parses per hostile inbound mail, see bench/inbound_parse.py), BENCH_INVOKE_RUNS (3: timed
+`followup invoke` processes per function and mode, see bench/invoke.py; 0 skips).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from bench.harness import use_fake_aws_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
-GOALS = {"cold_start": 1.30, "e2e": 1.25, "calls": 21, "cost": 1.15, "inbound_parse_ms": 50.0}
+GOALS = {"cold_start": 1.30, "e2e": 1.25, "calls": 21, "cost": 1.15, "inbound_parse_ms": 50.0, "invoke_s": 3.0}
 
 
 def _env_int(name: str, default: int) -> int:
@@ -208,6 +209,18 @@ def print_table(results: dict[str, Any]) -> None:
                 f"<= {GOALS['inbound_parse_ms']:.0f} ms",
             )
         )
+    invoke = results["details"].get("invoke")
+    if invoke:
+        for mode, label in (("fresh", "fresh embedded AWS"), ("attached", "on the running stack")):
+            rows.append(
+                (
+                    f"followup invoke, {label}",
+                    f"{invoke[f'{mode}_s']:.2f} s",
+                    f"{invoke['floor_handler_import_s']:.2f} s (handler import)",
+                    f"{invoke['ratio'][mode]:.2f}x",
+                    f"<= {GOALS['invoke_s']:.0f} s",
+                )
+            )
     print(
         f"\nmake bench — {m['date']} — {m['machine']}, {m['cpus']} CPUs, Python {m['python']}, "
         f"load {m['load_average_1m']}"
@@ -251,6 +264,13 @@ def main() -> int:
         burst_unpaced = run_burst(reference, due=unpaced_due, paced=False)
     step("inbound mail: parse every hostile corpus case, and each scaled up to the read cap")
     inbound_parse = measure_inbound_parse()
+    invoke_runs = _env_int("BENCH_INVOKE_RUNS", 3)
+    invoke = None
+    if invoke_runs:
+        from bench.invoke import measure_invoke
+
+        step("followup invoke: fresh and on a running stack, against a bare handler import (fresh processes)")
+        invoke = measure_invoke(invoke_runs)
     step("done")
 
     results: dict[str, Any] = {
@@ -261,6 +281,7 @@ def main() -> int:
         "ses_floor_per_1000_interviews_usd": round(ses_floor, 4),
         "burst": {k: burst[k] for k in ("due", "sent_once", "lost", "duplicates", "max_rate_per_s")},
         "inbound_worst_parse_ms": inbound_parse["worst_ms"],
+        **({"invoke_ratio": invoke["ratio"]} if invoke else {}),
         "machine": info,
         "goals": GOALS,
         "details": {
@@ -272,6 +293,7 @@ def main() -> int:
             "burst": burst,
             "burst_unpaced": burst_unpaced,
             "inbound_parse": inbound_parse,
+            "invoke": invoke,
             "bench_seconds": round(time.perf_counter() - started, 1),
         },
     }

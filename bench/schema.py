@@ -55,3 +55,10 @@ def validate_results(results: Mapping[str, Any]) -> None:
             _number(burst.get(key), f"burst.{key}")
         else:
             _integer(burst.get(key), f"burst.{key}")
+    invoke = results.get("invoke_ratio")
+    if invoke is not None:
+        # Added with `followup invoke`'s figure (bench/invoke.py); absent when BENCH_INVOKE_RUNS=0.
+        if not isinstance(invoke, Mapping) or set(invoke) != {"fresh", "attached"}:
+            raise ResultsShapeError("invoke_ratio must be an object with fresh and attached")
+        for mode, ratio in invoke.items():
+            _number(ratio, f"invoke_ratio.{mode}")

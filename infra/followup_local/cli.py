@@ -2,6 +2,7 @@
 
     followup run [--port N]                       the whole pipeline on 127.0.0.1 (what `make run` starts)
     followup invoke <LogicalId> -e <event.json>   one handler on one event, in-process (twin of `sam local invoke`)
+    followup sam-env [--host H] [--out DIR]       env file and ready events for `sam local invoke` on the running stack
     followup preview <interview.json>             the plan and every rendered message; sends nothing
     followup submit <interview.json> --url URL    signs with the webhook secret and posts
     followup clock advance <duration>             moves a running stack's clock (90m, 2d, 1h30m) and fires what is due
@@ -112,7 +113,7 @@ def _print_json(value: Any) -> None:
 
 def _stack_state(url: str) -> dict[str, Any]:
     """What a running `followup run` wrote to .local/stack.json, when it is the stack at `url`."""
-    from followup_local.server import STATE_FILE
+    from followup_local.stackstate import STATE_FILE
 
     with contextlib.suppress(OSError, ValueError):
         state = json.loads(STATE_FILE.read_text())
@@ -176,6 +177,8 @@ def command_invoke(args: argparse.Namespace) -> int:
             seeds=[Path(seed) for seed in args.seed],
             log_level=args.log_level.upper() if args.log_level else None,
             err=sys.stderr,
+            state_file=Path(args.state_file),
+            fresh=args.fresh,
         )
     except InvokeError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
@@ -186,6 +189,58 @@ def command_invoke(args: argparse.Namespace) -> int:
         print(f"{args.logical_id} raised {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_FAILED
     print(json.dumps(outcome.result, indent=2, ensure_ascii=False, default=str))
+    return EXIT_OK
+
+
+def command_sam_env(args: argparse.Namespace) -> int:
+    from followup_local.samenv import SamEnvError, write_sam_env
+    from followup_local.stackstate import find_running_stack
+    from followup_local.template import load_template
+
+    state_file = Path(args.state_file)
+    running, why_not = find_running_stack(state_file)
+    if running is None:
+        raise CliError(
+            f"{why_not or f'no running local stack ({state_file} does not exist)'}: start one with `make run` "
+            "(or `followup run`) and run this again where it runs"
+        )
+    template = load_template()
+    out = Path(args.out)
+    try:
+        written = write_sam_env(
+            running.state,
+            template,
+            out,
+            host=args.host,
+            events_root=Path(args.events) if args.events else None,
+            log_level=args.log_level.upper() if args.log_level else None,
+            seed=not args.no_seed,
+            say=print,
+        )
+    except SamEnvError as exc:
+        raise CliError(str(exc)) from None
+    functions = template.function_ids()
+    print(f"wrote {written.env_file}: {len(functions)} functions, AWS_ENDPOINT_URL={written.endpoint}")
+    print(
+        f"wrote {len(written.events)} events under {out / 'events'}: the stack's secrets filled in, signatures made "
+        "now (valid 300 s, accepted once: run `followup sam-env` again for fresh ones)"
+    )
+    for interview_id in written.absent:
+        print(f"note: interview {interview_id} is not in the running stack: the events that name it will find nothing")
+    api_events = [path for path in written.events if path.parent.name == "api"]
+    example = next((path for path in api_events if path.name == "post-interview.json"), None)
+    example = example or (api_events or written.events or [Path("<event.json>")])[0]
+    print()
+    print("With Docker and SAM CLI, after `make build` (fake credentials: SAM passes its own to the container):")
+    print(
+        f"  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing sam local invoke ApiFunction --region "
+        f"{running.state.region} -e {example} --env-vars {written.env_file}"
+    )
+    if args.host == DEFAULT_DOCKER_HOST:
+        print(
+            f"On Linux, where {DEFAULT_DOCKER_HOST} does not reach the host's loopback: `followup sam-env --host "
+            "127.0.0.1`, and add `--docker-network host` to `sam local invoke`."
+        )
     return EXIT_OK
 
 
@@ -333,6 +388,8 @@ def command_outbox(args: argparse.Namespace) -> int:
 # The gateway's defaults (followup_local.server), repeated so `followup --help` does not import the stack.
 SOCKET_TIMEOUT_DEFAULT = 10.0
 MAX_CONNECTIONS_DEFAULT = 32
+# Where a container reaches the host (Docker Desktop); followup_local.samenv.DEFAULT_HOST.
+DEFAULT_DOCKER_HOST = "host.docker.internal"
 
 
 def _positive(kind: type[float] | type[int]) -> Any:
@@ -402,8 +459,11 @@ def build_parser() -> argparse.ArgumentParser:
     invoke = commands.add_parser(
         "invoke",
         help="run one function's handler on one event, in-process",
-        description="Run a function of template.yaml on an event against a fresh embedded AWS, like "
-        "`sam local invoke` without Docker; prints the handler's result as JSON. In API events, "
+        description="Run a function of template.yaml on an event, like `sam local invoke` without Docker; prints "
+        "the handler's result as JSON. When a local stack is running (`make run`, found through its "
+        ".local/stack.json), the handler runs against that stack's embedded AWS and clock: same state, nothing "
+        "provisioned. Otherwise (or --fresh) it runs against a fresh embedded AWS provisioned from template.yaml. "
+        "In API events, "
         "${FOLLOWUP_API_KEY}, ${FOLLOWUP_FORM_KEY} and ${FOLLOWUP_WEBHOOK_SECRET} become this run's secrets and "
         "an X-Followup-Signature of ${FOLLOWUP_SIGNATURE} a fresh signature of the body. An interview the event "
         "names is first created from the matching event in events/planner/ (or --seed).",
@@ -418,7 +478,48 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"],
         help="the functions' log level (default: the template's LogLevel); logs go to stderr",
     )
+    invoke.add_argument("--fresh", action="store_true", help="a fresh embedded AWS even when a local stack is running")
+    invoke.add_argument(
+        "--state-file",
+        default=".local/stack.json",
+        metavar="PATH",
+        help="how a running local stack is found (default: %(default)s, written by `followup run`)",
+    )
     invoke.set_defaults(handler=command_invoke)
+
+    sam_env = commands.add_parser(
+        "sam-env",
+        help="write `sam local invoke --env-vars` and ready events for the running local stack",
+        description="For `sam local invoke` (Docker) against the running local stack's embedded AWS: writes "
+        "<out>/env.json (SAM's --env-vars: for each function every variable its template Environment declares, "
+        "with the running stack's real table names, queue ARNs, bus, schedule group, role ARN and SSM parameter "
+        "names, and AWS_ENDPOINT_URL pointing at the stack's embedded AWS through --host) and <out>/events/ (every "
+        "event of events/ with the stack's real secrets and fresh signatures), and creates in the stack the "
+        "interviews those events name. Run it where `make run` runs; run it again after restarting the stack.",
+    )
+    sam_env.add_argument(
+        "--host",
+        default=DEFAULT_DOCKER_HOST,
+        help="the host name a container reaches this machine by (default: %(default)s, Docker Desktop; on Linux "
+        "use 127.0.0.1 with `sam local invoke --docker-network host`)",
+    )
+    sam_env.add_argument("--out", default=".local/sam", metavar="DIR", help="output folder (default: %(default)s)")
+    sam_env.add_argument("--events", metavar="DIR", help="the events to make ready (default: the repository's events/)")
+    sam_env.add_argument(
+        "--log-level",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"],
+        help="POWERTOOLS_LOG_LEVEL in the env file (default: the template's LogLevel)",
+    )
+    sam_env.add_argument(
+        "--no-seed", action="store_true", help="do not create in the stack the interviews the events name"
+    )
+    sam_env.add_argument(
+        "--state-file",
+        default=".local/stack.json",
+        metavar="PATH",
+        help="how the running local stack is found (default: %(default)s, written by `followup run`)",
+    )
+    sam_env.set_defaults(handler=command_sam_env)
 
     preview = commands.add_parser(
         "preview",

@@ -130,11 +130,16 @@ class Outbox:
         message_id = parsed.get("MessageId") if isinstance(parsed, dict) else None
         if request is None or not message_id or getattr(http_response, "status_code", 500) >= 300:
             return
-        message = OutboxMessage(message_id=str(message_id), sent_at=_iso(self._clock()), request=request)
+        self.record(request, str(message_id))
+
+    def record(self, request: dict[str, Any], message_id: str) -> OutboxMessage:
+        """One SendEmail request SES accepted (the SendEmail parameters, and the MessageId SES answered)."""
+        message = OutboxMessage(message_id=message_id, sent_at=_iso(self._clock()), request=request)
         with self._lock:
             self.messages.append(message)
         for listener in list(self.listeners):
             listener(message)
+        return message
 
     def as_json(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -179,6 +184,19 @@ def schedule_fires_at(schedule: Mapping[str, Any]) -> datetime:
         return parse_at_expression(schedule["ScheduleExpression"], schedule.get("ScheduleExpressionTimezone") or "UTC")
     except SkippedLocalTime:
         return NEVER
+
+
+ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
+
+
+def with_endpoint(environment: Mapping[str, str], endpoint_url: str | None) -> dict[str, str]:
+    """A function's environment as this process runs it: `AWS_ENDPOINT_URL` is the embedded AWS's endpoint when it
+    has one, and absent in-process (mock_aws answers the real endpoints). The template declares the variable empty
+    (boto3 ignores an empty endpoint) so that `sam local invoke --env-vars` may set it: SAM only sets declared ones."""
+    result = {name: value for name, value in environment.items() if not name.startswith(ENDPOINT_VARIABLE)}
+    if endpoint_url:
+        result[ENDPOINT_VARIABLE] = endpoint_url
+    return result
 
 
 def queue_url_from_arn(arn: str, endpoint: str | None, sqs_client: Any) -> str:
@@ -299,7 +317,14 @@ class LocalCloud:
         clock: VirtualClock,
         *,
         endpoint_url: str | None = None,
+        environments: Mapping[str, Mapping[str, str]] | None = None,
+        create_routing: bool = True,
+        capture_outbox: bool = True,
     ) -> None:
+        """`environments`: the functions' environment (default: evaluated from the template); `create_routing`:
+        create the router's rules and queues (False: find the ones an already running stack created);
+        `capture_outbox`: capture SendEmail from this process's handler client (False: the caller feeds
+        `outbox.record`, e.g. from the moto server's side)."""
         self.session = session
         self.provisioned = provisioned
         self.template = template
@@ -311,9 +336,11 @@ class LocalCloud:
         self.sqs = session.client("sqs", **self._client_kwargs)
         self.events = session.client("events", **self._client_kwargs)
         self.scheduler = session.client("scheduler", **self._client_kwargs)
-        self.runtime = FunctionRuntime(
-            template, {fid: provisioned.function_environment(fid) for fid in template.function_ids()}
-        )
+        if environments is None:
+            environments = {fid: provisioned.function_environment(fid) for fid in template.function_ids()}
+        # What each function sees here (the state file hands it to `followup invoke` and `followup sam-env`).
+        self.environments = {fid: with_endpoint(env, endpoint_url) for fid, env in environments.items()}
+        self.runtime = FunctionRuntime(template, self.environments)
         self.outbox = Outbox(clock.now)
         self.routes = [(r.method, r.path, r.function) for r in template.http_routes()]
         self._router_queues: list[tuple[str, str, str | None]] = []  # (function, queue url, dlq arn)
@@ -325,18 +352,38 @@ class LocalCloud:
         # Told of every bus event a function handled: (function, event, what it returned).
         self.bus_listeners: list[Callable[[str, dict[str, Any], Any], None]] = []
         followup_clock.set_clock(clock)
-        self._setup_routing()
-        # The handlers' own sesv2 client (one per process, cached by followup.core.aws): capture what they send.
+        if create_routing:
+            self._setup_routing()
+        else:
+            self._find_routing()
         for function_id in template.function_ids():
             self.runtime._apply_environment(function_id)
-        self.outbox.attach(followup_aws.client("sesv2"))
+        if capture_outbox:
+            # The handlers' own sesv2 client (one per process, cached by followup.core.aws): capture what they send.
+            self.outbox.attach(followup_aws.client("sesv2"))
 
     # -- event router ---------------------------------------------------------------------------------------
+
+    def _router_queue_name(self, rule: Any) -> str:
+        return f"{self.provisioned.stack_name}-route-{rule.rule_name}"[:80]
+
+    def _rule_dlq_arn(self, rule: Any) -> str | None:
+        dlq = rule.properties.get("DeadLetterConfig", {})
+        return str(self.provisioned.resolve(dlq["Arn"])) if dlq.get("Arn") else None
+
+    def _find_routing(self) -> None:
+        """The router queues a running stack created (moto cannot invoke Lambda: each rule targets one of them)."""
+        for rule in self.template.event_rules():
+            try:
+                url = self.sqs.get_queue_url(QueueName=self._router_queue_name(rule))["QueueUrl"]
+            except self.sqs.exceptions.QueueDoesNotExist:
+                continue
+            self._router_queues.append((rule.function, url, self._rule_dlq_arn(rule)))
 
     def _setup_routing(self) -> None:
         for rule in self.template.event_rules():
             bus = "default" if rule.bus == "default" else self.provisioned.physical[rule.bus]
-            queue_name = f"{self.provisioned.stack_name}-route-{rule.rule_name}"[:80]
+            queue_name = self._router_queue_name(rule)
             url = self.sqs.create_queue(QueueName=queue_name)["QueueUrl"]
             arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             name = f"{self.provisioned.stack_name}-{rule.rule_name}"[:64]
@@ -347,9 +394,7 @@ class LocalCloud:
                 State="ENABLED",
             )
             self.events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "router", "Arn": arn}])
-            dlq = rule.properties.get("DeadLetterConfig", {})
-            dlq_arn = self.provisioned.resolve(dlq.get("Arn")) if dlq.get("Arn") else None
-            self._router_queues.append((rule.function, url, dlq_arn))
+            self._router_queues.append((rule.function, url, self._rule_dlq_arn(rule)))
 
     def pump_bus(self) -> int:
         """Deliver every routed bus event to its function; a failure is retried, then dead-lettered."""
@@ -647,19 +692,32 @@ def _data_loader(data_path: str | None) -> Any:
     return create_loader(data_path)
 
 
+@functools.cache
+def _moto_loader() -> Any:
+    from moto.core.loaders import create_loader
+
+    return create_loader()
+
+
 @contextlib.contextmanager
 def shared_botocore_data() -> Iterator[None]:
     """Every botocore session created inside shares one data loader: the service models and endpoint data are read
     and parsed once per process instead of once per session (a deployment per test made two sessions, and parsing
-    botocore's JSON was half of provisioning it). Sessions, clients and their state stay per deployment."""
+    botocore's JSON was half of provisioning it). Sessions, clients and their state stay per deployment. moto's own
+    model loader (botocore's plus moto's extras, one new loader per service it loads, each listing every service
+    on disk first) is kept once per process too."""
     import botocore.session
+    import moto.core.utils
 
     real = botocore.session.create_loader
+    real_moto = moto.core.utils.create_loader
     botocore.session.create_loader = _data_loader
+    moto.core.utils.create_loader = _moto_loader
     try:
         yield
     finally:
         botocore.session.create_loader = real
+        moto.core.utils.create_loader = real_moto
 
 
 @contextlib.contextmanager
@@ -673,9 +731,11 @@ def in_process_cloud(at: datetime, *, parameters: Mapping[str, str] | None = Non
     from moto import mock_aws
 
     from followup_local.functions import reset_handler_caches
+    from followup_local.moto_imports import import_ssm_backend
     from followup_local.provision import provision
     from followup_local.template import load_template
 
+    import_ssm_backend()
     with mock_aws(), shared_botocore_data():
         reset_handler_caches()
         session = boto3.session.Session(region_name="us-east-1")

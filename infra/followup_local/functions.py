@@ -93,14 +93,21 @@ def _import_file(module_name: str, path: str) -> ModuleType:
     return module
 
 
+COMPOSITION_ROOTS = (
+    "followup.api.services",
+    "followup.feedback.services",
+    "followup.planner.services",
+    "followup.sender.services",
+)
+
+
 def reset_handler_caches() -> None:
-    """Forget the handlers' warm state (clients, settings): a fresh 'cold start' in this process."""
-    from followup.api import services as api
+    """Forget the handlers' warm state (clients, settings): a fresh 'cold start' in this process. A function whose
+    modules were never imported has none (and is not imported for it: `followup invoke` loads only what it runs)."""
     from followup.core import aws
-    from followup.feedback import services as feedback
-    from followup.planner import services as planner
-    from followup.sender import services as sender
 
     aws.reset_clients()
-    for composition_root in (api, feedback, planner, sender):
-        composition_root.reset()
+    for name in COMPOSITION_ROOTS:
+        composition_root = sys.modules.get(name)
+        if composition_root is not None:
+            composition_root.reset()

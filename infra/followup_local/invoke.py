@@ -1,15 +1,26 @@
-"""`followup invoke <LogicalId> -e <event.json>`: one function's handler on one event, in-process, against a fresh
-embedded AWS (moto's `mock_aws`) provisioned from template.yaml. The Docker-free twin of `sam local invoke`.
+"""`followup invoke <LogicalId> -e <event.json>`: one function's handler on one event, in-process. The Docker-free
+twin of `sam local invoke`.
+
+Where it runs:
+
+- a local stack is running (`make run`, found through its `.local/stack.json`, see stackstate.py): against that
+  stack's embedded AWS, so the handler sees and changes the same state as the stack (its tables, queues, schedules,
+  secrets; what it sends shows in the stack's outbox), on the stack's virtual clock; nothing is provisioned;
+- none is running, or `--fresh`: against a fresh embedded AWS (moto's `mock_aws`) provisioned from template.yaml.
 
 The events in `events/` are valid for both tools. A few conveniences make them run cleanly on a fresh local state:
 
 - placeholders: `${FOLLOWUP_API_KEY}`, `${FOLLOWUP_FORM_KEY}` and `${FOLLOWUP_WEBHOOK_SECRET}` anywhere in the
   event (also percent-encoded, as in a form body or a raw query string) become this run's secrets, and an
   `X-Followup-Signature: ${FOLLOWUP_SIGNATURE}` header becomes a fresh signature of the event's body. On AWS or
-  under `sam local invoke` they stay literal, so the request is refused with 401/403, as it should be;
+  under `sam local invoke` they stay literal, so the request is refused with 401/403, as it should be (`followup
+  sam-env` writes copies with the running stack's real secrets and signatures for `sam local invoke`);
 - seeding: an event that names an interview (an API path `/interviews/{id}`, `/form/done/{id}`, or a
   SenderFunction record) finds it created first from the planner event in `events/planner/` that carries the
   same `interview_id`, or from `--seed` files; otherwise it says clearly that the interview is absent.
+
+After the handler returns, the bus events it put are delivered to the functions whose rules match (as AWS does
+right away); schedules and queues are left to the running stack's clock, or to nobody on a fresh state.
 """
 
 from __future__ import annotations
@@ -38,6 +49,8 @@ SECRET_ENVIRONMENT = {
     "WebhookSecretParameterName": "FOLLOWUP_WEBHOOK_SECRET",
     "FormKeyParameterName": "FOLLOWUP_FORM_KEY",
 }
+# How long a seed may take to show up when the running stack, not this process, delivers it from the bus.
+SEED_WAIT_SECONDS = 30.0
 
 
 class InvokeError(Exception):
@@ -187,14 +200,12 @@ def invoke(
     seeds: Sequence[Path] = (),
     log_level: str | None = None,
     err: TextIO | None = None,
+    state_file: Path | None = None,
+    fresh: bool = False,
 ) -> InvokeResult:
-    """Run `logical_id`'s handler on the event in a fresh embedded AWS; progress notes go to `err`."""
-    import boto3
-    from moto import mock_aws
-
-    from followup_local.cloud import LocalCloud, VirtualClock
-    from followup_local.functions import reset_handler_caches
-    from followup_local.provision import provision
+    """Run `logical_id`'s handler on the event against the running local stack (its `state_file`, default
+    `.local/stack.json`) or, when none runs or `fresh`, a fresh embedded AWS; progress notes go to `err`."""
+    from followup_local.stackstate import find_running_stack
     from followup_local.template import load_template
 
     notes = err or sys.stderr
@@ -204,8 +215,41 @@ def invoke(
         raise InvokeError(f"unknown function {logical_id!r}: template.yaml defines {', '.join(sorted(functions))}")
     raw_event = load_event_file(event_path)
     seed_events = [(path, load_event_file(path)) for path in seeds]
+    if not fresh:
+        running, why_not = find_running_stack(state_file)
+        if running is not None:
+            print(
+                f"against the running local stack {running.state.url} (its embedded AWS {running.state.aws_endpoint}, "
+                f"clock {running.now.isoformat(timespec='seconds')}); --fresh for a fresh one",
+                file=notes,
+            )
+            return _invoke_attached(running, logical_id, raw_event, seed_events, template, log_level, notes)
+        if why_not:
+            print(f"note: {why_not}; using a fresh embedded AWS", file=notes)
+    return _invoke_fresh(logical_id, raw_event, seed_events, template, log_level, notes)
 
-    with _isolated_process_state(), mock_aws():
+
+def _invoke_fresh(
+    logical_id: str,
+    raw_event: Any,
+    seed_events: list[tuple[Path, Any]],
+    template: Any,
+    log_level: str | None,
+    notes: TextIO,
+) -> InvokeResult:
+    """On a fresh embedded AWS (mock_aws) provisioned from the template."""
+    import boto3
+    from moto import mock_aws
+
+    from followup_local.cloud import LocalCloud, VirtualClock, shared_botocore_data, with_endpoint
+    from followup_local.functions import reset_handler_caches
+    from followup_local.moto_imports import import_ssm_backend
+    from followup_local.provision import provision
+
+    functions = template.function_ids()
+    import_ssm_backend()
+    # One botocore data loader for every session: each service model is parsed once (provisioning, the handlers).
+    with _isolated_process_state(), mock_aws(), shared_botocore_data():
         session = boto3.session.Session(region_name="us-east-1")
         given = {
             logical_id_: os.environ[variable]
@@ -218,15 +262,86 @@ def invoke(
         # Powertools names its loggers after POWERTOOLS_SERVICE_NAME when a module is imported: set the functions'
         # environment before the shared modules load, as Lambda does, or their logs go nowhere.
         for function_id in functions:
-            os.environ.update(provisioned.function_environment(function_id))
+            os.environ.update(with_endpoint(provisioned.function_environment(function_id), None))
         reset_handler_caches()
         cloud = LocalCloud(session, provisioned, template, VirtualClock())
-        # Import every handler now, under its function's environment, so their logger exists and can be pointed
-        # at `notes` before anything runs (seeding included).
-        for function_id in functions:
-            cloud.runtime.handler(function_id)
+        # Import the handler now, under its function's environment, so the functions' shared logger exists and can
+        # be pointed at `notes` before anything runs (seeding included); the others load when an event reaches them.
+        cloud.runtime.handler(logical_id)
         with _function_logs_to(notes, log_level):
-            return _invoke_in(cloud, logical_id, raw_event, seed_events, template, notes)
+            return _invoke_in(
+                cloud, logical_id, raw_event, seed_events, template, notes, int(cloud.clock.now().timestamp())
+            )
+
+
+def _invoke_attached(
+    running: Any,
+    logical_id: str,
+    raw_event: Any,
+    seed_events: list[tuple[Path, Any]],
+    template: Any,
+    log_level: str | None,
+    notes: TextIO,
+) -> InvokeResult:
+    """On the running stack's embedded AWS: nothing provisioned, its state and its clock."""
+    import boto3
+
+    from followup_local.cloud import LocalCloud, VirtualClock
+    from followup_local.functions import reset_handler_caches
+    from followup_local.server import measure_signatures_in_real_time, use_embedded_aws
+
+    state = running.state
+    functions = template.function_ids()
+    missing = [function_id for function_id in functions if function_id not in state.functions]
+    if missing:
+        raise InvokeError(
+            f"the running stack has no {', '.join(missing)} (template.yaml changed since it started): restart it, "
+            "or pass --fresh"
+        )
+    # The template's LogLevel (INFO) unless asked, as on a fresh state: the stack itself runs quieter.
+    level = (log_level or str(template.parameters.get("LogLevel", {}).get("Default", "INFO"))).upper()
+    environments = {fid: {**state.functions[fid], "POWERTOOLS_LOG_LEVEL": level} for fid in functions}
+    with _isolated_process_state():
+        use_embedded_aws(state.aws_endpoint)
+        for function_id in functions:
+            os.environ.update(environments[function_id])
+        reset_handler_caches()
+        session = boto3.session.Session(region_name=state.region)
+        cloud = LocalCloud(
+            session,
+            _provisioned_from(state, template),
+            template,
+            VirtualClock(running.now),
+            endpoint_url=state.aws_endpoint,
+            environments=environments,
+            create_routing=False,
+        )
+        # The stack measures webhook signatures against real time (CONTRACT §2): so does this handler.
+        undo_real_time = measure_signatures_in_real_time()
+        try:
+            cloud.runtime.handler(logical_id)  # see _invoke_fresh
+            with _function_logs_to(notes, log_level):
+                return _invoke_in(cloud, logical_id, raw_event, seed_events, template, notes, int(time.time()))
+        finally:
+            undo_real_time()
+
+
+def _provisioned_from(state: Any, template: Any) -> Any:
+    """The running stack's deployment, as `provision` described it when the stack started."""
+    from followup_local.provision import Provisioned
+    from followup_local.stackstate import SECRET_PARAMETERS
+
+    return Provisioned(
+        region=state.region,
+        stack_name=state.stack_name,
+        account_id=state.account_id,
+        parameters=dict(state.parameters),
+        physical=dict(state.physical),
+        arns=dict(state.arns),
+        secrets={parameter: state.secrets[name] for parameter, name in SECRET_PARAMETERS.items()},
+        template=template,
+        attributes={logical_id: {"Arn": arn} for logical_id, arn in state.arns.items()},
+    )
 
 
 def _invoke_in(
@@ -236,13 +351,14 @@ def _invoke_in(
     seed_events: list[tuple[Path, Any]],
     template: Any,
     notes: TextIO,
+    signing_time: int,
 ) -> InvokeResult:
     """Seed, substitute, invoke, then deliver what the function emitted; returns what the handler returned."""
     secrets = {"api_key": cloud.api_key, "form_key": cloud.form_key, "webhook_secret": cloud.webhook_secret}
     for path, seed in seed_events:
         _seed(cloud, seed, path, notes)
     event = substitute_placeholders(raw_event, secrets)
-    event = sign_placeholder(event, cloud.webhook_secret, int(cloud.clock.now().timestamp()))
+    event = sign_placeholder(event, cloud.webhook_secret, signing_time)
     _seed_referenced(cloud, event, template, notes)
 
     sent_before = len(cloud.outbox.messages)
@@ -265,7 +381,7 @@ def _invoke_in(
     return InvokeResult(result=result)
 
 
-def _seed(cloud: Any, event: Any, path: Path, notes: TextIO) -> None:
+def _seed(cloud: Any, event: Any, path: Path, notes: TextIO) -> int:
     """Deliver a seed event: an EventBridge event goes through the bus to the functions whose rules match."""
     if not (isinstance(event, dict) and "detail-type" in event and "source" in event):
         raise InvokeError(f"--seed {path}: only EventBridge events (with source and detail-type) can seed")
@@ -279,6 +395,7 @@ def _seed(cloud: Any, event: Any, path: Path, notes: TextIO) -> None:
     cloud.events.put_events(Entries=[entry])
     delivered = cloud.pump_bus()
     print(f"seeded from {path} ({delivered} delivery)", file=notes)
+    return int(delivered)
 
 
 def _seed_referenced(cloud: Any, event: Any, template: Any, notes: TextIO) -> None:
@@ -296,10 +413,22 @@ def _seed_referenced(cloud: Any, event: Any, template: Any, notes: TextIO) -> No
             continue
         source = known.get(interview_id)
         if source is None:
+            state = "the running stack's state" if cloud.endpoint_url else "this fresh local state"
             print(
-                f"note: interview {interview_id} does not exist in this fresh local state, so the handler will "
+                f"note: interview {interview_id} does not exist in {state}, so the handler will "
                 "find nothing; create it first with --seed <planner event> (see events/planner/)",
                 file=notes,
             )
             continue
-        _seed(cloud, load_event_file(source), source.relative_to(template.root), notes)
+        delivered = _seed(cloud, load_event_file(source), source.relative_to(template.root), notes)
+        # On a running stack its own router may have taken the event off the bus first: wait for its planner.
+        deadline = time.monotonic() + (SEED_WAIT_SECONDS if cloud.endpoint_url and not delivered else 0.0)
+        while table.load_interview(interview_id) is None:
+            if time.monotonic() >= deadline:
+                print(
+                    f"note: interview {interview_id} is still absent: the planner did not store it (see its log; "
+                    "the same interview submitted earlier under another id stays one interview)",
+                    file=notes,
+                )
+                break
+            time.sleep(0.1)

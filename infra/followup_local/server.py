@@ -2,7 +2,9 @@
 
 - a moto server on loopback, provisioned from template.yaml; this process's boto3 clients (the handlers' too) reach
   it through `AWS_ENDPOINT_URL`, with fake credentials so nothing can ever reach real AWS;
-- a `LocalCloud` (event router, scheduler emulator, queue poller, outbox) on a virtual clock;
+- a `LocalCloud` (event router, scheduler emulator, queue poller, outbox) on a virtual clock; the outbox is fed by a
+  tap in front of the moto server, so a SendEmail from another process on the same embedded AWS (`followup invoke`,
+  `sam local invoke` with `followup sam-env`'s environment) shows in it too;
 - an HTTP gateway on 127.0.0.1:PORT: each request becomes an API Gateway v2 event for the template route it
   matches, plus the local-only routes under `/_local/` (clock, schedules, outbox, SES feedback);
 - a background thread that, once a second of real time, fires due schedules and drains the queues.
@@ -39,7 +41,7 @@ from types import FrameType
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from followup_local.cloud import LocalCloud, OutboxMessage, VirtualClock
+from followup_local.cloud import LocalCloud, OutboxMessage, VirtualClock, with_endpoint
 from followup_local.feedback import (
     SENDING_DETAIL_TYPES,
     FeedbackRequest,
@@ -51,6 +53,7 @@ from followup_local.feedback import (
     sending_event_detail,
 )
 from followup_local.outbox_page import eml_filename, make_private, render_outbox_page, write_eml
+from followup_local.stackstate import STATE_FILE, STATE_VERSION
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 3000
@@ -60,7 +63,6 @@ TICK_SECONDS = 1.0
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 # Far enough for any plan (the last follow-up is weeks away), small enough for datetime arithmetic.
 MAX_ADVANCE_SECONDS = 10 * 366 * 86400
-STATE_FILE = Path(".local") / "stack.json"
 OUTBOX_DIR = Path(".local") / "outbox"
 # A client that sends nothing for this long is disconnected; a whole request (line, headers, body) must arrive within
 # REQUEST_DEADLINE_FACTOR times it, so a client trickling bytes cannot hold a thread either.
@@ -189,6 +191,7 @@ class LocalStack:
         self._tick_error: str | None = None
         self._undo_real_time: Callable[[], None] | None = None
         self.port = options.port
+        self.aws_endpoint = ""
         self.startup_seconds = 0.0
 
     # -- lifecycle -----------------------------------------------------------------------------------------------
@@ -219,19 +222,21 @@ class LocalStack:
         self.port = int(self._gateway.server_address[1])
 
         import boto3
-        from moto.server import ThreadedMotoServer
 
         from followup.core import clock as followup_clock
         from followup_local.functions import reset_handler_caches
+        from followup_local.moto_imports import import_ssm_backend
         from followup_local.provision import provision
         from followup_local.template import load_template
 
         # moto logs every request through werkzeug; the stack prints its own one-line activity instead.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._moto = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
+        import_ssm_backend()  # here, not in the server's first SSM request, and without moto's EC2
+        self._moto = _TappedMotoServer(SendEmailTap(self._record_sent), ip_address=LOOPBACK, port=0)
         self._moto.start()
         host, moto_port = self._moto.get_host_and_port()
         endpoint = f"http://{host}:{moto_port}"
+        self.aws_endpoint = endpoint
         use_embedded_aws(endpoint)
 
         template = load_template()
@@ -262,11 +267,13 @@ class LocalStack:
         # Powertools names its loggers after POWERTOOLS_SERVICE_NAME when a module is imported: set the functions'
         # environment before the shared modules load, as Lambda does, or their logs go nowhere.
         for function_id in template.function_ids():
-            os.environ.update(provisioned.function_environment(function_id))
+            os.environ.update(with_endpoint(provisioned.function_environment(function_id), endpoint))
         reset_handler_caches()
         self._undo_real_time = measure_signatures_in_real_time()
         clock = VirtualClock(self.options.clock_start)
-        self.cloud = LocalCloud(session, provisioned, template, clock, endpoint_url=endpoint)
+        # The outbox is fed by the moto server's SendEmail tap: it sees this process's sends and everyone else's on
+        # the same embedded AWS (`followup invoke`, `sam local invoke --env-vars` from `followup sam-env`).
+        self.cloud = LocalCloud(session, provisioned, template, clock, endpoint_url=endpoint, capture_outbox=False)
         followup_clock.set_clock(clock)
         self.cloud.outbox.listeners.append(self._on_sent)
         self._prepare_outbox_dir()
@@ -324,6 +331,10 @@ class LocalStack:
         for stale in folder.glob("*.eml"):
             stale.unlink()
 
+    def _record_sent(self, request: dict[str, Any], message_id: str) -> None:
+        if self.cloud is not None:
+            self.cloud.outbox.record(request, message_id)
+
     def _on_sent(self, message: OutboxMessage) -> None:
         record = message.to_json()
         try:
@@ -339,18 +350,29 @@ class LocalStack:
     # -- state file ----------------------------------------------------------------------------------------------
 
     def _write_state_file(self) -> None:
-        """`.local/stack.json`: lets `followup submit` find the URL and webhook secret of this running stack."""
+        """`.local/stack.json` (stackstate.py): how `followup submit`, `invoke` and `sam-env` find this stack."""
         path = self.options.state_file
         if path is None or self.cloud is None:
             return
         make_private(path.parent)
+        provisioned = self.cloud.provisioned
         payload = {
+            "version": STATE_VERSION,
             "pid": os.getpid(),
             "url": self.url,
             "api_key": self.cloud.api_key,
             "webhook_secret": self.cloud.webhook_secret,
             "form_key": self.cloud.form_key,
             "operator_key": self.cloud.operator_key,
+            # What `followup invoke` and `followup sam-env` need to reach the same state (stackstate.py).
+            "aws_endpoint": self.aws_endpoint,
+            "region": provisioned.region,
+            "account_id": provisioned.account_id,
+            "stack_name": provisioned.stack_name,
+            "parameters": provisioned.parameters,
+            "physical": provisioned.physical,
+            "arns": provisioned.arns,
+            "functions": self.cloud.environments,
         }
         # Secrets inside: readable by this user only.
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -481,6 +503,84 @@ def _schedule_json(schedule: dict[str, Any], cloud: LocalCloud) -> dict[str, Any
     item.setdefault("State", "ENABLED")
     item["DueAt"] = iso(cloud._due_at(schedule))
     return item
+
+
+SEND_EMAIL_PATH = "/v2/email/outbound-emails"  # SESv2 SendEmail (REST-JSON)
+
+
+class SendEmailTap:
+    """WSGI middleware in front of the embedded AWS: every SESv2 SendEmail that moto accepts reaches `sink` with the
+    request as sent (moto keeps neither headers nor tags) and the MessageId moto answered, whichever process sent it.
+    """
+
+    def __init__(self, sink: Callable[[dict[str, Any], str], None]) -> None:
+        self._sink = sink
+
+    def wrap(self, app: Callable[..., Any]) -> Callable[..., Any]:
+        def tapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+            if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != SEND_EMAIL_PATH:
+                return app(environ, start_response)
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or "")
+            except ValueError:  # no length (botocore always sends one): not read here, moto reads it as it can
+                return app(environ, start_response)
+            body = environ["wsgi.input"].read(length) if length > 0 else b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            status: list[str] = []
+
+            def remember(status_line: str, headers: Any, exc_info: Any = None) -> Any:
+                status.append(status_line)
+                return start_response(status_line, headers, exc_info)
+
+            chunks = list(app(environ, remember))
+            self._deliver(body, b"".join(chunks), status[0] if status else "500")
+            return chunks
+
+        return tapped
+
+    def _deliver(self, body: bytes, answer: bytes, status_line: str) -> None:
+        if status_line[:1] != "2":
+            return
+        try:
+            request = json.loads(body)
+            message_id = json.loads(answer).get("MessageId")
+        except (ValueError, AttributeError):
+            return
+        if isinstance(request, dict) and message_id:
+            try:
+                self._sink(request, str(message_id))
+            except Exception:  # the send succeeded; a failing listener must not turn it into an error
+                traceback.print_exc(file=sys.stderr)
+
+
+class _TappedMotoServer:
+    """moto's ThreadedMotoServer, with a SendEmailTap in front of its WSGI application."""
+
+    def __init__(self, tap: SendEmailTap, *, ip_address: str, port: int) -> None:
+        self._tap = tap
+        self._address = (ip_address, port)
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
+
+        app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server(*self._address, self._tap.wrap(app), True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="followup-moto", daemon=True)
+        self._thread.start()
+
+    def get_host_and_port(self) -> tuple[str, int]:
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
 
 
 class _Gateway(ThreadingHTTPServer):

@@ -20,11 +20,15 @@ DEFAULT_TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
 _UNPREFIXED_TAGS = frozenset({"Ref", "Condition"})
 
 
-class _CfnLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (about ten times faster on template.yaml; the constructors stay Python's).
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _CfnLoader(_SafeLoader):
     """SafeLoader that understands CloudFormation's short-form intrinsic function tags."""
 
 
-def _construct_intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+def _construct_intrinsic(loader: Any, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
     key = tag_suffix if tag_suffix in _UNPREFIXED_TAGS else f"Fn::{tag_suffix}"
     value: Any
     if isinstance(node, yaml.ScalarNode):

@@ -32,7 +32,8 @@ def test_every_function_folder_has_an_event() -> None:
 
 
 def _invoke(logical_id: str, path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, Any, str]:
-    code = cli.main(["invoke", logical_id, "-e", str(path)])
+    # --fresh: the contract's "fresh local state", whether or not a `make run` stack runs in this checkout.
+    code = cli.main(["invoke", logical_id, "-e", str(path), "--fresh"])
     captured = capsys.readouterr()
     return code, json.loads(captured.out), captured.err
 

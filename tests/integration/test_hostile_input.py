@@ -4,6 +4,7 @@ nothing written anywhere; template syntax and markup in valid free text come out
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import getaddresses
@@ -247,7 +248,8 @@ def test_hostile_names_and_markup_never_reach_a_header_unsanitised(deployment: O
         assert "\r" not in mail["subject"]
         assert "\n" not in mail["subject"]
         assert "49" not in mail["subject"]
-        assert "49" not in mail["text"]
+        # (signed links carry random base64, which may hold "49" by chance: only the words count)
+        assert "49" not in re.sub(r"https?://\S+", "", mail["text"])
         assert all("\r" not in v and "\n" not in v for v in mail["headers"].values())
         assert "<script" not in mail["html"].lower()
     assert len(deployment.put_events) == events_before + 1

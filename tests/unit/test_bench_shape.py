@@ -101,6 +101,17 @@ def test_results_schema_accepts_the_contract_shape_and_names_what_is_wrong() -> 
         validate_results(broken)
 
 
+def test_the_invoke_figure_is_an_added_key_with_both_modes() -> None:
+    with_invoke = {**copy.deepcopy(VALID), "invoke_ratio": {"fresh": 3.5, "attached": 2.0}}
+    validate_results(with_invoke)  # and VALID, without it, stays valid (BENCH_INVOKE_RUNS=0)
+    with_invoke["invoke_ratio"] = {"fresh": 3.5}
+    with pytest.raises(ResultsShapeError, match="invoke_ratio"):
+        validate_results(with_invoke)
+    with_invoke["invoke_ratio"] = {"fresh": 3.5, "attached": "fast"}
+    with pytest.raises(ResultsShapeError, match=r"invoke_ratio\.attached"):
+        validate_results(with_invoke)
+
+
 def test_inbound_parse_figure_has_its_shape() -> None:
     from itertools import islice
 

@@ -39,7 +39,18 @@ def test_a_bad_or_negative_duration_is_refused(text: str) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["run"], ["invoke"], ["preview"], ["submit"], ["clock"], ["clock", "advance"], ["clock", "show"], ["outbox"]],
+    [
+        [],
+        ["run"],
+        ["invoke"],
+        ["sam-env"],
+        ["preview"],
+        ["submit"],
+        ["clock"],
+        ["clock", "advance"],
+        ["clock", "show"],
+        ["outbox"],
+    ],
 )
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
@@ -164,3 +175,15 @@ def test_the_default_url_follows_port(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cli.default_url() == "http://127.0.0.1:3210"
     monkeypatch.setenv("FOLLOWUP_URL", "http://127.0.0.1:4000")
     assert cli.default_url() == "http://127.0.0.1:4000"
+
+
+def test_sam_env_without_a_running_stack_says_to_start_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .local/stack.json here
+
+    code = cli.main(["sam-env"])
+
+    assert code == cli.EXIT_FAILED
+    assert "make run" in capsys.readouterr().err
+    assert not (tmp_path / ".local" / "sam").exists()
