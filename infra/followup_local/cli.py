@@ -61,8 +61,20 @@ def parse_duration(text: str) -> float:
 
 
 def default_url() -> str:
-    """FOLLOWUP_URL, else the stack `make run` starts (PORT, default 3000)."""
-    return os.environ.get("FOLLOWUP_URL") or f"http://{DEFAULT_HOST}:{os.environ.get('PORT') or 3000}"
+    """FOLLOWUP_URL; else PORT; else the running stack's own address (`.local/stack.json`, written by `followup run`
+    while it runs, so a stack on another port needs no --url); else the stack `make run` starts by default (3000)."""
+    if os.environ.get("FOLLOWUP_URL"):
+        return str(os.environ["FOLLOWUP_URL"])
+    if os.environ.get("PORT"):
+        return f"http://{DEFAULT_HOST}:{os.environ['PORT']}"
+    from followup_local.stackstate import STATE_FILE, process_alive
+
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        state = json.loads(STATE_FILE.read_text(encoding="utf-8"))
+        url = str(state.get("url") or "")
+        if url.startswith(f"http://{DEFAULT_HOST}:") and process_alive(int(state.get("pid") or 0)):
+            return url.rstrip("/")
+    return f"http://{DEFAULT_HOST}:3000"
 
 
 def _load_json_file(path: Path) -> Any:

@@ -357,3 +357,13 @@ def test_the_manage_link_in_a_reminder_opens_the_panel_on_that_interview(cloud: 
     assert "Analytical Engines" in page
     # A forged one opens nothing.
     assert _post(cloud, path[:-3] + "AAA", {})[0] == 403
+
+
+def test_settings_say_whether_mail_goes_from_the_candidates_own_address(cloud: LocalCloud) -> None:
+    _candidate(cloud, "Alice Moreau", "alice@example.org")
+    cookie = _sign_in(cloud, "alice@example.org")
+    page = _get(cloud, "/panel/settings", cookie)[2]
+    assert "not a verified sender" in page
+    cloud.session.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress="alice@example.org")
+    page = _get(cloud, "/panel/settings", cookie)[2]
+    assert "from your own address, alice@example.org" in page

@@ -187,3 +187,26 @@ def test_sam_env_without_a_running_stack_says_to_start_one(
     assert code == cli.EXIT_FAILED
     assert "make run" in capsys.readouterr().err
     assert not (tmp_path / ".local" / "sam").exists()
+
+
+def test_the_cli_finds_a_running_stack_on_another_port_from_its_state_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json as _json
+    import os as _os
+
+    from followup_local.cli import default_url
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FOLLOWUP_URL", raising=False)
+    monkeypatch.delenv("PORT", raising=False)
+    assert default_url() == "http://127.0.0.1:3000"
+    (tmp_path / ".local").mkdir()
+    state = tmp_path / ".local" / "stack.json"
+    state.write_text(_json.dumps({"pid": _os.getpid(), "url": "http://127.0.0.1:4123"}))
+    assert default_url() == "http://127.0.0.1:4123"
+    # A stack that is gone (its process ended) is not used; PORT and FOLLOWUP_URL still win.
+    state.write_text(_json.dumps({"pid": 2**22 + 12345, "url": "http://127.0.0.1:4123"}))
+    assert default_url() == "http://127.0.0.1:3000"
+    monkeypatch.setenv("PORT", "5000")
+    assert default_url() == "http://127.0.0.1:5000"

@@ -54,6 +54,7 @@ EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
         ("ssm:GetParameter", "ssm:OperatorKeyParameterName"),
         ("ses:SendEmail", "ses:identity/*"),  # the control panel's sign-in links (From pinned to SenderEmail)
         ("ses:SendEmail", "ConfigurationSet"),
+        ("ses:GetIdentityVerificationAttributes", "*"),  # the panel's Settings: sending from their own address?
     },
     "PlannerFunction": {
         ("scheduler:CreateSchedule", "ScheduleGroup"),

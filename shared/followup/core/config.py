@@ -39,6 +39,7 @@ class ApiSettings(_Settings):
     # Per created candidate and UTC day (the default candidate, the deployment's own, is not limited).
     candidate_daily_interviews: int = Field(alias="CANDIDATE_DAILY_INTERVIEWS", default=20, ge=1)
     candidate_daily_emails: int = Field(alias="CANDIDATE_DAILY_EMAILS", default=200, ge=1)
+    send_from_candidates: bool = Field(alias="SEND_FROM_CANDIDATES", default=True)
 
 
 class PlannerSettings(_Settings):

@@ -611,15 +611,31 @@ def show_settings():  # type: ignore[no-untyped-def]
     return _settings_page(session, {k: str(v) for k, v in profile.items() if isinstance(v, str)}, {})
 
 
+def _sender_words(session: panel.Session) -> str:
+    """Whether mail goes from the candidate's own address (a verified SES identity, and the deployment allows it)."""
+    from followup.adapters.ses import SenderIdentities
+    from followup.core import aws
+
+    settings = services().settings
+    record = services().keyring().candidate(session.candidate_id)
+    email = str((record.profile if record else {}).get("email") or "")
+    deployment = settings.sender_email or "the deployment's sender address"
+    if not email:
+        return f"from {deployment} with each interview's name; replies go to the candidate's address."
+    if not settings.send_from_candidates:
+        return f"from {deployment} with your name (this deployment never sends as candidates); replies come to {email}."
+    if SenderIdentities(lambda: aws.client("ses")).can_send_from(email):
+        return f"from your own address, {email}: it is a verified sender. A copy of each comes to you."
+    return (
+        f"from {deployment} with your name, and replies come to {email}: your address is not a verified sender "
+        "(ask whoever runs this service to verify it in SES, and mail will go from it)."
+    )
+
+
 def _settings_page(
     session: panel.Session, values: dict[str, str], errors: dict[str, str], flash: str = ""
 ) -> Response[str]:
-    settings = services().settings
-    sender_words = (
-        f"from {settings.sender_email} with your name, with replies to your own address; a copy of each comes to you."
-        if settings.sender_email
-        else "from the deployment's sender address, with replies to your own address."
-    )
+    sender_words = _sender_words(session)
     return render_page(
         "panel/settings.html.j2",
         422 if errors else 200,
