@@ -223,6 +223,8 @@ def test_isolation_every_route_and_page_with_another_candidates_credentials_is_4
         ("GET", f"/interviews/{target}", b""),
         ("POST", f"/interviews/{target}/outcome", body_outcome),
         ("PATCH", f"/interviews/{target}", body_patch),
+        ("POST", f"/interviews/{target}/pause", b""),
+        ("POST", f"/interviews/{target}/resume", b""),
         ("DELETE", f"/interviews/{target}", b""),
     ]
     checked = 0
@@ -247,7 +249,7 @@ def test_isolation_every_route_and_page_with_another_candidates_credentials_is_4
     after = _snapshot(cloud, target, alice["api_key"])
     assert after[0]["follow_ups"] == before[0]["follow_ups"]
     assert after[1] == before[1]
-    assert checked == 8
+    assert checked == 12
 
 
 def test_a_candidates_form_starts_from_their_profile_and_files_under_them(
@@ -400,3 +402,25 @@ def _past_the_email_limit(cloud: LocalCloud) -> None:
     status, body = cloud.api("POST", "/interviews", second, headers=auth)
     assert planned * 2 > 6  # the example plans more than half the day's emails
     assert status == 429, body
+
+
+def test_pause_and_resume_over_the_json_api(cloud: LocalCloud, two: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    alice, _ = two
+    auth = {"authorization": f"Bearer {alice['api_key']}"}
+    status, accepted = cloud.api(
+        "POST", "/interviews", _without_candidate(load_example("interview.json")), headers=auth
+    )
+    assert status == 202
+    path = f"/interviews/{accepted['interview_id']}"
+    status, paused = cloud.api("POST", f"{path}/pause", headers=auth)
+    assert status == 200, paused
+    assert "thank_you-0" in paused["follow_up_ids"]
+    assert cloud.api("POST", f"{path}/pause", headers=auth)[1]["follow_up_ids"] == []  # already paused
+    sent = len(cloud.outbox.messages)
+    cloud.advance(2 * 86400)
+    assert len(cloud.outbox.messages) == sent
+    status, resumed = cloud.api("POST", f"{path}/resume", headers=auth)
+    assert status == 200
+    assert set(resumed["follow_up_ids"]) == set(paused["follow_up_ids"])
+    cloud.advance(2 * 86400)
+    assert any(m["tags"].get("follow_up_id") == "thank_you-0" for m in cloud.outbox.as_json())

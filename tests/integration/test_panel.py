@@ -367,3 +367,35 @@ def test_settings_say_whether_mail_goes_from_the_candidates_own_address(cloud: L
     cloud.session.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress="alice@example.org")
     page = _get(cloud, "/panel/settings", cookie)[2]
     assert "from your own address, alice@example.org" in page
+
+
+def test_pause_holds_every_scheduled_message_and_resume_sends_them_at_the_next_good_time(cloud: LocalCloud) -> None:
+    alice = _candidate(cloud, "Alice Moreau", "alice@example.org")
+    interview_id = _submit(cloud, alice)
+    auth = {"authorization": f"Bearer {alice['api_key']}"}
+    cookie = _sign_in(cloud, "alice@example.org")
+    base = f"/panel/interviews/{interview_id}"
+    csrf = CSRF.search(_get(cloud, base, cookie)[2]).group(1)  # type: ignore[union-attr]
+    status, headers, _ = _post(cloud, f"{base}/pause", {"csrf": csrf}, cookie)
+    assert status == 303
+    assert headers["location"].endswith("done=paused")
+    page = _get(cloud, headers["location"], cookie)[2]
+    assert "Paused: nothing goes out until you resume" in page
+    assert "Resume follow-ups" in page
+    sent_before = len(cloud.outbox.messages)
+    # The thank-you's time passes while paused: its schedule fires, nothing goes out.
+    cloud.advance(2 * 86400)
+    assert len(cloud.outbox.messages) == sent_before
+    assert _statuses(cloud, interview_id, auth)["thank_you-0"] == "scheduled"
+    cookie = _sign_in(cloud, "alice@example.org")
+    csrf = CSRF.search(_get(cloud, base, cookie)[2]).group(1)  # type: ignore[union-attr]
+    status, headers, _ = _post(cloud, f"{base}/resume", {"csrf": csrf}, cookie)
+    assert status == 303
+    assert headers["location"].endswith("done=resumed")
+    # Resumed: the thank-you goes at the next good time (never a schedule in the past), once.
+    schedules = [s for s in cloud.pending_schedules() if s["Name"].startswith(interview_id)]
+    assert schedules
+    cloud.advance(2 * 86400)
+    thank_yous = [m for m in cloud.outbox.as_json() if m["tags"].get("follow_up_id") == "thank_you-0"]
+    assert len(thank_yous) == 1
+    assert _statuses(cloud, interview_id, auth)["thank_you-0"] == "sent"

@@ -324,7 +324,8 @@ class FollowUpTable:
                 TableName=self._table,
                 Key=to_item({"pk": interview_pk(interview_id), "sk": f"{FOLLOW_UP_PREFIX}{follow_up_id}"}),
                 UpdateExpression="SET #status = :sending, claimed_at = :now, claim_token = :token ADD attempts :one",
-                ConditionExpression="#status = :scheduled AND due_at <= :horizon",
+                # A paused follow-up is not sent when its schedule fires; resuming schedules it again.
+                ConditionExpression="#status = :scheduled AND due_at <= :horizon AND attribute_not_exists(paused_at)",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=to_item(
                     {
@@ -554,6 +555,35 @@ class FollowUpTable:
             ):
                 return True
         return False
+
+    def set_paused(self, record: FollowUpRecord, *, paused: bool, now: datetime) -> bool:
+        """Pause a scheduled follow-up (its schedule may still fire: the claim then refuses it) or resume a paused
+        one; False when it is no longer scheduled, or already in the state asked for."""
+        key = to_item({"pk": interview_pk(record.interview_id), "sk": f"{FOLLOW_UP_PREFIX}{record.follow_up_id}"})
+        try:
+            if paused:
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=key,
+                    UpdateExpression="SET paused_at = :now",
+                    ConditionExpression="#status = :scheduled AND attribute_not_exists(paused_at)",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues=to_item({":now": iso_utc(now), ":scheduled": FollowUpStatus.SCHEDULED}),
+                )
+            else:
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=key,
+                    UpdateExpression="REMOVE paused_at",
+                    ConditionExpression="#status = :scheduled AND attribute_exists(paused_at)",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues=to_item({":scheduled": FollowUpStatus.SCHEDULED}),
+                )
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                return False
+            raise
+        return True
 
     def reschedule(self, interview_id: str, follow_up: PlannedFollowUp, *, document: Mapping[str, Any]) -> bool:
         """Move a still-scheduled follow-up to a new time (decision date changed); False when no longer pending."""

@@ -158,6 +158,7 @@ class FollowUpRecord:
     # The candidate's own wording from the control panel, sent instead of the template's.
     edited_subject: str | None = None
     edited_text: str | None = None
+    paused_at: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -183,6 +184,7 @@ class FollowUpRecord:
             hold_until=values.get("hold_until"),
             edited_subject=values.get("edited_subject"),
             edited_text=values.get("edited_text"),
+            paused_at=values.get("paused_at"),
             raw=values,
         )
 

@@ -140,7 +140,7 @@ ROUTE_METHODS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         (r"^/candidates/[^/]+$", {"GET", "PATCH", "DELETE"}),
         (r"^/candidates/[^/]+/keys$", {"POST"}),
         (r"^/interviews/[^/]+$", {"GET", "PATCH", "DELETE"}),
-        (r"^/interviews/[^/]+/outcome$", {"POST"}),
+        (r"^/interviews/[^/]+/(outcome|pause|resume)$", {"POST"}),
         (r"^/preview$", {"POST"}),
         (r"^/openapi\.json$", {"GET"}),
         (r"^/form$", {"GET", "POST"}),
@@ -156,7 +156,7 @@ ROUTE_METHODS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         (r"^/panel/interviews/[^/]+/(outcome|decision-date)$", {"POST"}),
         (r"^/panel/interviews/[^/]+/messages/[^/]+$", {"GET", "POST"}),
         (r"^/panel/interviews/[^/]+/messages/[^/]+/(approve|skip)$", {"POST"}),
-        (r"^/panel/interviews/[^/]+/stop$", {"POST"}),
+        (r"^/panel/interviews/[^/]+/(stop|pause|resume)$", {"POST"}),
     )
 )
 

@@ -92,6 +92,11 @@ class CandidateCreated(CandidateCredentials):
     profile: dict[str, Any]
 
 
+class PauseResponse(BaseModel):
+    interview_id: str
+    follow_up_ids: list[str] = Field(description="the follow-ups paused (or resumed) by this request")
+
+
 class OutcomeResponse(BaseModel):
     interview_id: str
     outcome: str

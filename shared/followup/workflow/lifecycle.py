@@ -36,7 +36,13 @@ from followup.adapters.records import (
 )
 from followup.core import clock
 from followup.core.text import CONTROL_CHARS, iso_utc, parse_instant
-from followup.domain.events import DecisionDateChanged, FollowUpsStopped, InterviewDeleted, InterviewOutcomeRecorded
+from followup.domain.events import (
+    DecisionDateChanged,
+    FollowUpsRescheduled,
+    FollowUpsStopped,
+    InterviewDeleted,
+    InterviewOutcomeRecorded,
+)
 from followup.domain.kinds import KINDS, FollowUpKind
 from followup.domain.models import FollowUpStatus, InterviewRequest, PlannedFollowUp, PlausibleDate
 
@@ -182,6 +188,48 @@ def stop_everything(
     if stopped:
         publisher.publish(FollowUpsStopped(interview_id=interview_id, follow_up_ids=stopped))
     return stopped
+
+
+def pause(table: FollowUpTable, bundle: InterviewBundle, now: datetime) -> list[str]:
+    """Hold every scheduled follow-up: none is sent until `resume` (a schedule that fires meanwhile is refused by
+    the sender's claim). Drafts awaiting approval stay as they are. Returns the follow-ups paused now."""
+    paused = [
+        record.follow_up_id
+        for record in bundle.follow_ups
+        if record.status == FollowUpStatus.SCHEDULED
+        and not record.paused_at
+        and table.set_paused(record, paused=True, now=now)
+    ]
+    if paused:
+        entries = [TimelineEntry(at=now, event="paused", detail=", ".join(paused))]
+        table.append_timeline(bundle.interview["interview_id"], entries, expires_at(bundle, now))
+    return paused
+
+
+def resume(table: FollowUpTable, publisher: EventPublisher, bundle: InterviewBundle, now: datetime) -> list[str]:
+    """Release every paused follow-up and have the planner schedule each again at its time — or, when that time
+    passed while paused, at the next good time for its recipient (never in the past)."""
+    resumed = [
+        record
+        for record in bundle.follow_ups
+        if record.status == FollowUpStatus.SCHEDULED
+        and record.paused_at
+        and table.set_paused(record, paused=False, now=now)
+    ]
+    if resumed:
+        interview_id = bundle.interview["interview_id"]
+        ids = [record.follow_up_id for record in resumed]
+        table.append_timeline(
+            interview_id, [TimelineEntry(at=now, event="resumed", detail=", ".join(ids))], expires_at(bundle, now)
+        )
+        publisher.publish(
+            FollowUpsRescheduled(
+                interview_id=interview_id,
+                follow_ups=[record.planned() for record in resumed],
+                reason="resumed after a pause",
+            )
+        )
+    return [record.follow_up_id for record in resumed]
 
 
 def change_decision_date(

@@ -20,6 +20,7 @@ from followup.api.schemas import (
     InterviewList,
     InterviewView,
     OutcomeResponse,
+    PauseResponse,
     PreviewResponse,
     ReplanResponse,
     SubmissionResponse,
@@ -213,6 +214,44 @@ def patch_interview(id: str, change: Annotated[DecisionDateChange, Body()]):  # 
         lambda intake: change_early_decision_date(deps.table, intake, change, clock.now()),
         "the decision date was recorded",
     )
+
+
+def _stored(interview_id: str) -> InterviewBundle:
+    found = _current(interview_id)
+    if not isinstance(found, InterviewBundle):
+        raise ApiError(409, "not_planned_yet", "the interview is still being planned; retry in a few seconds")
+    return found
+
+
+@router.post(
+    "/interviews/<id>/pause",
+    summary="Hold every scheduled follow-up until resumed (drafts awaiting approval stay as they are)",
+    responses={
+        200: {"description": "paused", "content": {"application/json": {"model": PauseResponse}}},
+        **ERROR_RESPONSES,
+    },
+)
+def pause_interview(id: str):  # type: ignore[no-untyped-def]
+    from followup.workflow.lifecycle import pause
+
+    paused = pause(services().table, _stored(id), clock.now())
+    return json_response(200, {"interview_id": id, "follow_up_ids": paused})
+
+
+@router.post(
+    "/interviews/<id>/resume",
+    summary="Schedule every paused follow-up again: at its time, or the next good time when that passed",
+    responses={
+        200: {"description": "resumed", "content": {"application/json": {"model": PauseResponse}}},
+        **ERROR_RESPONSES,
+    },
+)
+def resume_interview(id: str):  # type: ignore[no-untyped-def]
+    from followup.workflow.lifecycle import resume
+
+    deps = services()
+    resumed = resume(deps.table, deps.publisher, _stored(id), clock.now())
+    return json_response(200, {"interview_id": id, "follow_up_ids": resumed})
 
 
 @router.delete(

@@ -59,6 +59,8 @@ DONE_WORDS = {
     "skipped": "Skipped: that message will not be sent.",
     "stopped": "Stopped: nothing more goes out for this interview.",
     "nothing": "Nothing changed: it was no longer waiting.",
+    "paused": "Paused: nothing goes out until you resume.",
+    "resumed": "Resumed: each message goes at its time, or at the next good time if that passed.",
 }
 _PAGE_DONE = {"Approved": "approved", "Skipped": "skipped", "Stopped": "stopped"}
 PENDING = frozenset({FollowUpStatus.SCHEDULED, FollowUpStatus.AWAITING_APPROVAL})
@@ -339,6 +341,8 @@ def _interview_page(session: panel.Session, bundle: InterviewBundle, flash: str 
     for record in bundle.follow_ups:
         status = FollowUpStatus(record.status)
         words = STATUS_WORDS.get(status, str(status))
+        if status == FollowUpStatus.SCHEDULED and record.paused_at:
+            words = "Paused"
         if record.reason and status in (FollowUpStatus.CANCELLED, FollowUpStatus.FAILED):
             words = f"{words}: {record.reason}"
         subject = text = ""
@@ -363,8 +367,11 @@ def _interview_page(session: panel.Session, bundle: InterviewBundle, flash: str 
             }
         )
     outcome = bundle.interview.get("outcome")
+    paused = any(record.paused_at and record.status == FollowUpStatus.SCHEDULED for record in bundle.follow_ups)
     if outcome:
         state_words = f"Stopped: {OUTCOME_WORDS.get(str(outcome), str(outcome))}"
+    elif paused:
+        state_words = "Paused: nothing goes out until you resume"
     elif any(FollowUpStatus(record.status) in PENDING for record in bundle.follow_ups):
         state_words = "Follow-ups are scheduled"
     else:
@@ -399,6 +406,7 @@ def _interview_page(session: panel.Session, bundle: InterviewBundle, flash: str 
         warnings=warnings,
         flash=flash,
         open=not outcome and bundle.interview.get("status", "active") == "active",
+        paused=paused,
         decision_expected_by=str(request.next_steps.decision_expected_by or ""),
         csrf=panel.csrf_token(_secret(), session),
     )
@@ -591,6 +599,35 @@ def approve_draft(id: str, follow_up_id: str):  # type: ignore[no-untyped-def]
 @router.post("/panel/interviews/<id>/messages/<follow_up_id>/skip", include_in_schema=False)
 def skip_message(id: str, follow_up_id: str):  # type: ignore[no-untyped-def]
     return _act(id, follow_up_id, "skip")
+
+
+@router.post("/panel/interviews/<id>/pause", include_in_schema=False)
+def pause_all(id: str):  # type: ignore[no-untyped-def]
+    from followup.workflow.lifecycle import pause
+
+    session, _, refused = _checked_post()
+    if refused is not None or session is None:
+        return refused
+    bundle = _owned(session, id)
+    if bundle is None:
+        return _not_yours()
+    paused = pause(services().table, bundle, clock.now())
+    return _redirect(f"/panel/interviews/{id}?done={'paused' if paused else 'nothing'}")
+
+
+@router.post("/panel/interviews/<id>/resume", include_in_schema=False)
+def resume_all(id: str):  # type: ignore[no-untyped-def]
+    from followup.workflow.lifecycle import resume
+
+    session, _, refused = _checked_post()
+    if refused is not None or session is None:
+        return refused
+    bundle = _owned(session, id)
+    if bundle is None:
+        return _not_yours()
+    deps = services()
+    resumed = resume(deps.table, deps.publisher, bundle, clock.now())
+    return _redirect(f"/panel/interviews/{id}?done={'resumed' if resumed else 'nothing'}")
 
 
 @router.post("/panel/interviews/<id>/stop", include_in_schema=False)
