@@ -559,26 +559,21 @@ class FollowUpTable:
     def set_paused(self, record: FollowUpRecord, *, paused: bool, now: datetime) -> bool:
         """Pause a scheduled follow-up (its schedule may still fire: the claim then refuses it) or resume a paused
         one; False when it is no longer scheduled, or already in the state asked for."""
-        key = to_item({"pk": interview_pk(record.interview_id), "sk": f"{FOLLOW_UP_PREFIX}{record.follow_up_id}"})
+        values: dict[str, Any] = {":scheduled": FollowUpStatus.SCHEDULED}
+        if paused:
+            values[":now"] = iso_utc(now)
         try:
-            if paused:
-                self._client.update_item(
-                    TableName=self._table,
-                    Key=key,
-                    UpdateExpression="SET paused_at = :now",
-                    ConditionExpression="#status = :scheduled AND attribute_not_exists(paused_at)",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues=to_item({":now": iso_utc(now), ":scheduled": FollowUpStatus.SCHEDULED}),
-                )
-            else:
-                self._client.update_item(
-                    TableName=self._table,
-                    Key=key,
-                    UpdateExpression="REMOVE paused_at",
-                    ConditionExpression="#status = :scheduled AND attribute_exists(paused_at)",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues=to_item({":scheduled": FollowUpStatus.SCHEDULED}),
-                )
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item(
+                    {"pk": interview_pk(record.interview_id), "sk": f"{FOLLOW_UP_PREFIX}{record.follow_up_id}"}
+                ),
+                UpdateExpression="SET paused_at = :now" if paused else "REMOVE paused_at",
+                ConditionExpression="#status = :scheduled AND "
+                + ("attribute_not_exists(paused_at)" if paused else "attribute_exists(paused_at)"),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_item(values),
+            )
         except ClientError as exc:
             if _is_condition_failure(exc):
                 return False

@@ -118,16 +118,7 @@ def render_follow_up(
     else:
         environment, names = _environment(), [f"{kind.value}/{tone}.txt.j2", f"{kind.value}/any.txt.j2"]
     context, paragraphs = _render_body(request, follow_up, kind, environment.select_template(names))
-    actions = _actions(links)
-
-    text = "\n\n".join("\n".join(lines) for lines in paragraphs)
-    if actions:
-        text += "\n\nActions:\n" + "\n".join(f"{action['label']}: {action['url']}" for action in actions)
-    html = (
-        _environment()
-        .get_template("layout.html.j2")
-        .render(paragraphs=[[_link_segments(line) for line in lines] for lines in paragraphs], actions=actions)
-    )
+    text, html = _both_parts(paragraphs, links)
     subject = None
     if templates is not None:
         subject = templates.render_subject(kind, tone, context)
@@ -143,17 +134,22 @@ def render_edited(subject: str, text: str, *, links: Mapping[str, str] | None = 
         [line.strip() for line in block.split("\n") if line.strip()]
         for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").strip())
     ]
-    paragraphs = [lines for lines in paragraphs if lines]
+    text, html = _both_parts([lines for lines in paragraphs if lines], links)
+    return RenderedMessage(subject=" ".join(subject.split()), text=text + "\n", html=html)
+
+
+def _both_parts(paragraphs: list[list[str]], links: Mapping[str, str] | None) -> tuple[str, str]:
+    """The text part and the HTML part of one message: the same paragraphs, then the same action links."""
     actions = _actions(links)
-    body = "\n\n".join("\n".join(lines) for lines in paragraphs)
+    text = "\n\n".join("\n".join(lines) for lines in paragraphs)
     if actions:
-        body += "\n\nActions:\n" + "\n".join(f"{action['label']}: {action['url']}" for action in actions)
+        text += "\n\nActions:\n" + "\n".join(f"{action['label']}: {action['url']}" for action in actions)
     html = (
         _environment()
         .get_template("layout.html.j2")
         .render(paragraphs=[[_link_segments(line) for line in lines] for lines in paragraphs], actions=actions)
     )
-    return RenderedMessage(subject=" ".join(subject.split()), text=body + "\n", html=html)
+    return text, html
 
 
 # --- Jinja2 -------------------------------------------------------------------------------------------------------

@@ -38,6 +38,15 @@ def _not_found() -> ApiError:
     return ApiError(404, "not_found", "no candidate with this id")
 
 
+def _email_taken() -> ApiError:
+    return ApiError(
+        409,
+        "email_taken",
+        "another candidate signs in with this email: each address signs in as one candidate",
+        [ErrorField(field="email", message="is another candidate's")],
+    )
+
+
 def _record(candidate_id: str) -> CandidateRecord:
     principal.require_operator_or(candidate_id)
     if not CANDIDATE_ID_PATTERN.match(candidate_id):
@@ -92,12 +101,7 @@ def create_candidate(profile: Annotated[CandidateProfile, Body()]):  # type: ign
     try:
         record = services().candidates.create(profile.model_dump(mode="json", exclude_none=True), now=clock.now())
     except EmailTaken:
-        raise ApiError(
-            409,
-            "email_taken",
-            "a candidate with this email exists: each address signs in as one candidate",
-            [ErrorField(field="email", message="is another candidate's")],
-        ) from None
+        raise _email_taken() from None
     body = {**_credentials(record), "profile": record.profile}
     return json_response(201, body, headers={"Cache-Control": "no-store"})
 
@@ -142,12 +146,7 @@ def patch_candidate(id: str, change: Annotated[CandidatePatch, Body()]):  # type
             now=clock.now(),
         )
     except EmailTaken:
-        raise ApiError(
-            409,
-            "email_taken",
-            "another candidate signs in with this email",
-            [ErrorField(field="email", message="is another candidate's")],
-        ) from None
+        raise _email_taken() from None
     if not changed:
         raise _not_found()
     updated = deps.candidates.get(id)

@@ -412,16 +412,25 @@ def _interview_page(session: panel.Session, bundle: InterviewBundle, flash: str 
     )
 
 
+def _interview_post(interview_id: str) -> tuple[dict[str, str], InterviewBundle] | Response[str]:
+    """The form values and the session's own interview of a POST on it, or the answer that refuses it."""
+    session, values, refused = _checked_post()
+    if refused is not None or session is None:
+        return refused or _redirect("/panel")
+    bundle = _owned(session, interview_id)
+    if bundle is None:
+        return _not_yours()
+    return values, bundle
+
+
 @router.post("/panel/interviews/<id>/outcome", include_in_schema=False)
 def post_outcome(id: str):  # type: ignore[no-untyped-def]
     from followup.workflow.lifecycle import OutcomeRequest, record_outcome
 
-    session, values, refused = _checked_post()
-    if refused is not None or session is None:
-        return refused
-    bundle = _owned(session, id)
-    if bundle is None:
-        return _not_yours()
+    found = _interview_post(id)
+    if isinstance(found, Response):
+        return found
+    values, bundle = found
     try:
         request = OutcomeRequest(outcome=values.get("outcome", ""))
     except ValidationError:
@@ -435,12 +444,10 @@ def post_outcome(id: str):  # type: ignore[no-untyped-def]
 def post_decision_date(id: str):  # type: ignore[no-untyped-def]
     from followup.workflow.lifecycle import DecisionDateChange, change_decision_date
 
-    session, values, refused = _checked_post()
-    if refused is not None or session is None:
-        return refused
-    bundle = _owned(session, id)
-    if bundle is None:
-        return _not_yours()
+    found = _interview_post(id)
+    if isinstance(found, Response):
+        return found
+    values, bundle = found
     try:
         change = DecisionDateChange(decision_expected_by=values.get("decision_expected_by", ""))
     except ValidationError:
@@ -578,12 +585,10 @@ def _act(interview_id: str, follow_up_id: str, action: str) -> Response[str] | N
     from followup.api.link_actions import perform
     from followup.core.links import LinkAction, LinkClaim
 
-    session, _, refused = _checked_post()
-    if refused is not None or session is None:
-        return refused
-    bundle = _owned(session, interview_id)
-    if bundle is None:
-        return _not_yours()
+    found = _interview_post(interview_id)
+    if isinstance(found, Response):
+        return found
+    _, bundle = found
     now = clock.now()
     claim = LinkClaim(interview_id, follow_up_id, LinkAction(action), expires_at=now + timedelta(minutes=5))
     deps = services()
@@ -605,12 +610,10 @@ def skip_message(id: str, follow_up_id: str):  # type: ignore[no-untyped-def]
 def pause_all(id: str):  # type: ignore[no-untyped-def]
     from followup.workflow.lifecycle import pause
 
-    session, _, refused = _checked_post()
-    if refused is not None or session is None:
-        return refused
-    bundle = _owned(session, id)
-    if bundle is None:
-        return _not_yours()
+    found = _interview_post(id)
+    if isinstance(found, Response):
+        return found
+    _, bundle = found
     paused = pause(services().table, bundle, clock.now())
     return _redirect(f"/panel/interviews/{id}?done={'paused' if paused else 'nothing'}")
 
@@ -619,12 +622,10 @@ def pause_all(id: str):  # type: ignore[no-untyped-def]
 def resume_all(id: str):  # type: ignore[no-untyped-def]
     from followup.workflow.lifecycle import resume
 
-    session, _, refused = _checked_post()
-    if refused is not None or session is None:
-        return refused
-    bundle = _owned(session, id)
-    if bundle is None:
-        return _not_yours()
+    found = _interview_post(id)
+    if isinstance(found, Response):
+        return found
+    _, bundle = found
     deps = services()
     resumed = resume(deps.table, deps.publisher, bundle, clock.now())
     return _redirect(f"/panel/interviews/{id}?done={'resumed' if resumed else 'nothing'}")
