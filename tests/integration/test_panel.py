@@ -399,3 +399,25 @@ def test_pause_holds_every_scheduled_message_and_resume_sends_them_at_the_next_g
     thank_yous = [m for m in cloud.outbox.as_json() if m["tags"].get("follow_up_id") == "thank_you-0"]
     assert len(thank_yous) == 1
     assert _statuses(cloud, interview_id, auth)["thank_you-0"] == "sent"
+
+
+def test_posts_from_another_site_are_refused_and_sign_in_links_are_capped_per_day(cloud: LocalCloud) -> None:
+    alice = _candidate(cloud, "Alice Moreau", "alice@example.org")
+    interview_id = _submit(cloud, alice)
+    cookie = _sign_in(cloud, "alice@example.org")
+    csrf = CSRF.search(_get(cloud, "/panel", cookie)[2]).group(1)  # type: ignore[union-attr]
+    schedules = len(cloud.pending_schedules())
+    for header in ({"sec-fetch-site": "cross-site"}, {"origin": "https://evil.example"}):
+        status, _, _ = cloud.http(
+            "POST",
+            f"/panel/interviews/{interview_id}/outcome",
+            body=urlencode({"outcome": "rejected", "csrf": csrf}).encode(),
+            headers={**FORM, "cookie": cookie, **header},
+        )
+        assert status == 403
+    assert len(cloud.pending_schedules()) == schedules
+    # Asking again and again: at most 10 links a day reach the inbox (one went out above).
+    before = len(cloud.outbox.messages)
+    for _ in range(15):
+        assert _post(cloud, "/panel/sign-in", {"email": "alice@example.org"})[0] == 200
+    assert len(cloud.outbox.messages) - before == 9

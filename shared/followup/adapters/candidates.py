@@ -20,7 +20,7 @@ import json
 import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -269,6 +269,24 @@ class CandidateTable:
                         ":room_emails": max_emails - emails,
                         ":expires": epoch(expires_at),
                     }
+                ),
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def count_sign_in(self, candidate_id: str, *, day: str, most: int, now: datetime) -> bool:
+        """Count one more sign-in link for the candidate's day; False (not counted) past `most`."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": f"LIMIT#{candidate_id}", "sk": f"DAY#{day}"}),
+                UpdateExpression="ADD sign_ins :one SET expires_at = :expires",
+                ConditionExpression="attribute_not_exists(sign_ins) OR sign_ins < :most",
+                ExpressionAttributeValues=to_item(
+                    {":one": 1, ":most": most, ":expires": epoch(now + timedelta(days=2))}
                 ),
             )
         except ClientError as exc:

@@ -63,6 +63,7 @@ DONE_WORDS = {
     "resumed": "Resumed: each message goes at its time, or at the next good time if that passed.",
 }
 _PAGE_DONE = {"Approved": "approved", "Skipped": "skipped", "Stopped": "stopped"}
+SIGN_INS_PER_DAY = 10
 PENDING = frozenset({FollowUpStatus.SCHEDULED, FollowUpStatus.AWAITING_APPROVAL})
 # Settings fields: (name, label, input kind).
 SETTINGS_FIELDS = (
@@ -122,8 +123,26 @@ def _not_yours() -> Response[str]:
     return _message(404, "No such interview", "This page does not lead to one of your interviews.")
 
 
+def _cross_site() -> Response[str] | None:
+    """A POST another site's page sent (a browser says so in Sec-Fetch-Site, or an Origin not ours): refused, so
+    nobody can sign a visitor in as someone else or act in their session from elsewhere."""
+    from followup.api.routes.candidates import base_url
+
+    headers = router.current_event.headers
+    origin = (headers.get("origin") or "").rstrip("/")
+    # Our pages say Referrer-Policy: no-referrer, so a browser sends `Origin: null` from them: not a verdict.
+    foreign_origin = origin not in ("", "null") and origin != base_url()
+    if headers.get("sec-fetch-site", "").lower() == "cross-site" or foreign_origin:
+        return _message(403, "Open this from your own email or the panel", "Requests from other sites are refused.")
+    return None
+
+
 def _checked_post() -> tuple[panel.Session | None, dict[str, str], Response[str] | None]:
-    """The session and form values of a POST, or the answer that refuses it (signed out, or no CSRF token)."""
+    """The session and form values of a POST, or the answer that refuses it (from another site, signed out, or
+    without the CSRF token)."""
+    refused = _cross_site()
+    if refused is not None:
+        return None, {}, refused
     session = _session()
     values = _values()
     if session is None:
@@ -189,10 +208,19 @@ def _form_url(candidate_id: str) -> str:
 
 @router.post("/panel/sign-in", include_in_schema=False)
 def request_sign_in():  # type: ignore[no-untyped-def]
+    refused = _cross_site()
+    if refused is not None:
+        return refused
     email = _values().get("email", "").strip()
     deps = services()
     candidate_id = deps.candidates.by_email(email) if 3 <= len(email) <= 254 and "@" in email else None
-    if candidate_id is not None and deps.keyring().candidate(candidate_id) is not None:
+    now = clock.now()
+    if (
+        candidate_id is not None
+        and deps.keyring().candidate(candidate_id) is not None
+        # At most SIGN_INS_PER_DAY links a day: nobody can flood a candidate's inbox (or the SES reputation).
+        and deps.candidates.count_sign_in(candidate_id, day=now.date().isoformat(), most=SIGN_INS_PER_DAY, now=now)
+    ):
         _send_sign_in(candidate_id, email)
     # The same answer whether or not the address has an account: the page never tells who is a candidate.
     return _message(
@@ -253,6 +281,9 @@ def show_sign_in(token: str):  # type: ignore[no-untyped-def]
 
 @router.post("/panel/in/<token>", include_in_schema=False)
 def use_sign_in(token: str):  # type: ignore[no-untyped-def]
+    refused = _cross_site()
+    if refused is not None:
+        return refused
     now = clock.now()
     try:
         sign_in = panel.read_sign_in(_secret(), token, now=now)
@@ -287,6 +318,9 @@ def show_manage(token: str):  # type: ignore[no-untyped-def]
 def use_manage(token: str):  # type: ignore[no-untyped-def]
     """A manage link opens a session for whoever the interview belongs to, on that interview (it reached them in
     their own draft or reminder; it works until it expires, like the one-click links beside it)."""
+    refused = _cross_site()
+    if refused is not None:
+        return refused
     now = clock.now()
     try:
         interview_id = panel.read_manage(_secret(), token, now=now)
