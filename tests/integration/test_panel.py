@@ -175,21 +175,37 @@ def test_another_candidates_session_sees_none_of_it(cloud: LocalCloud) -> None:
     alice = _candidate(cloud, "Alice Moreau", "alice@example.org")
     _candidate(cloud, "Bruno Silva", "bruno@example.org")
     interview_id = _submit(cloud, alice)
+    auth = {"authorization": f"Bearer {alice['api_key']}"}
+    before = cloud.api("GET", f"/interviews/{interview_id}", headers=auth)[1]
     bruno_cookie = _sign_in(cloud, "bruno@example.org")
-    status, _, page = _get(cloud, f"/panel/interviews/{interview_id}", bruno_cookie)
-    assert status == 404
-    assert "Analytical" not in page
+    base = f"/panel/interviews/{interview_id}"
+    for path in (base, f"{base}/messages/thank_you-0"):
+        status, _, page = _get(cloud, path, bruno_cookie)
+        assert status == 404, path
+        assert "Analytical" not in page
+        assert "Grace" not in page
     csrf = CSRF.search(_get(cloud, "/panel", bruno_cookie)[2]).group(1)  # type: ignore[union-attr]
     schedules = len(cloud.pending_schedules())
-    for action, fields in (
+    sent = len(cloud.outbox.messages)
+    posts = (
         ("outcome", {"outcome": "rejected"}),
         ("decision-date", {"decision_expected_by": "2026-12-30"}),
-    ):
-        status, _, _ = _post(
-            cloud, f"/panel/interviews/{interview_id}/{action}", {**fields, "csrf": csrf}, bruno_cookie
-        )
-        assert status == 404
+        ("pause", {}),
+        ("resume", {}),
+        ("stop", {}),
+        ("messages/thank_you-0", {"subject": "hijacked", "text": "hijacked"}),
+        ("messages/thank_you-0/approve", {}),
+        ("messages/thank_you-0/skip", {}),
+    )
+    for action, fields in posts:
+        status, _, _ = _post(cloud, f"{base}/{action}", {**fields, "csrf": csrf}, bruno_cookie)
+        assert status == 404, action
+    # Nothing changed, nothing was sent, no schedule went; Bruno's list is empty.
     assert len(cloud.pending_schedules()) == schedules
+    assert len(cloud.outbox.messages) == sent
+    after = cloud.api("GET", f"/interviews/{interview_id}", headers=auth)[1]
+    assert after["follow_ups"] == before["follow_ups"]
+    assert after["timeline"] == before["timeline"]
     assert "Analytical" not in _get(cloud, "/panel", bruno_cookie)[2]
 
 
