@@ -325,7 +325,10 @@ def command_submit(args: argparse.Namespace) -> int:
     if args.api_key:
         headers["Authorization"] = f"Bearer {args.api_key}"
     elif secret:
-        headers["X-Followup-Signature"] = sign(secret, body, _signing_time())
+        signature = sign(secret, body, _signing_time())
+        if args.candidate:
+            signature = signature.replace(",v1=", f",k={args.candidate},v1=", 1)
+        headers["X-Followup-Signature"] = signature
     else:
         raise CliError(
             "no webhook secret: pass --secret, or set FOLLOWUP_WEBHOOK_SECRET to the value `make run` printed",
@@ -554,6 +557,10 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--url", default=default_url(), help="the stack or API base URL (default: %(default)s)")
     submit.add_argument("--secret", help="webhook secret (default: $FOLLOWUP_WEBHOOK_SECRET)")
     submit.add_argument("--api-key", help="send 'Authorization: Bearer <key>' instead of a signature")
+    submit.add_argument(
+        "--candidate",
+        help="a created candidate's id: the signature names them (k=<id>); pass their webhook secret with --secret",
+    )
     submit.add_argument("--idempotency-key", help="Idempotency-Key header: a retry with the same key is safe")
     submit.set_defaults(handler=command_submit)
 

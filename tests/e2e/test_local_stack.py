@@ -258,6 +258,27 @@ def test_the_cli_submits_advances_and_reads_the_outbox_of_a_running_stack(stack:
     assert wrong_secret.returncode == 1
     assert "401" in wrong_secret.stderr
 
+    # A created candidate submits with their own secret: the signature names them (k=), the interview is theirs.
+    created = stack.post_json(
+        "/candidates",
+        {"name": "Alice Moreau", "email": "alice@example.org", "timezone": "Europe/Paris"},
+        {"Authorization": f"Bearer {stack.operator_key}"},
+    ).json()
+    theirs = _followup(
+        "submit",
+        str(interview),
+        "--url",
+        stack.url,
+        "--secret",
+        created["webhook_secret"],
+        "--candidate",
+        created["candidate_id"],
+    )
+    assert theirs.returncode == 0, theirs.stderr
+    interview_id = json.loads(theirs.stdout)["interview_id"]
+    assert stack.get(f"/interviews/{interview_id}", {"Authorization": f"Bearer {created['api_key']}"}).status == 200
+    assert stack.get(f"/interviews/{interview_id}", stack.bearer()).status == 404
+
 
 @pytest.mark.slow
 def test_the_stack_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
