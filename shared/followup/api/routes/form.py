@@ -147,7 +147,20 @@ def field_label(name: str) -> str:
     return FIELD_LABELS.get(name, name.replace("_", " ").replace(".", ": "))
 
 
-def render_page(template: str, status: int = 200, **context: Any) -> Response[str]:
+# How the pages may be cached. `no-store` (the default) for every page that is not the form itself: the plan page (live
+# statuses), the key's 403, the one-click pages (`link_actions`), the 303 after a submission.
+NO_STORE = "no-store"
+# The form page — the empty form and its re-renders after a 422 or a preview — may sit in the browser's own cache,
+# revalidated before reuse: `no-store` there made Back lose what was typed (Back to the answer of a POST is
+# ERR_CACHE_MISS / "Confirm Form Resubmission" without a stored copy; the empty form came back with a new one-time
+# token). Why this is safe: `private` keeps it out of every shared cache (proxies, CDNs); the form key it carries is
+# in its URL anyway (so in the browser's history whatever this header says), and the personal details it shows after
+# a 422 are what this person typed into this browser. What must never be stored anywhere — the secrets of
+# `POST /candidates` — stays `no-store` (`routes/candidates`).
+FORM_PAGE_CACHE = "private, no-cache"
+
+
+def render_page(template: str, status: int = 200, cache_control: str = NO_STORE, **context: Any) -> Response[str]:
     """One HTML page from templates/web, autoescaped."""
     body = _environment().get_template(template).render(**context)
     return Response(
@@ -155,7 +168,7 @@ def render_page(template: str, status: int = 200, **context: Any) -> Response[st
         content_type=HTML,
         body=body,
         headers={
-            "Cache-Control": "no-store",
+            "Cache-Control": cache_control,
             # Pages carry the form key in links: never leak it through Referer, never frame the form.
             "Referrer-Policy": "no-referrer",
             "X-Frame-Options": "DENY",
@@ -471,6 +484,7 @@ def _form_page(
     return render_page(
         "form.html.j2",
         status,
+        FORM_PAGE_CACHE,
         values=state.values,
         errors=state.errors,
         notes=state.notes,
@@ -550,7 +564,7 @@ def submit_form():  # type: ignore[no-untyped-def]
         status_code=303,
         content_type=HTML,
         body=f'<a href="{location}">See the plan</a>',
-        headers={"Location": location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        headers={"Location": location, "Cache-Control": NO_STORE, "Referrer-Policy": "no-referrer"},
     )
 
 

@@ -1,0 +1,107 @@
+"""What a newcomer trips over on the pages, in headless Chromium (Debian's /usr/bin/chromium driven by Playwright):
+Back keeps what was typed, the time zones come from the browser, a bad submit takes focus to the error summary,
+and every page fits a 390 px phone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import RunningStack
+from tests.e2e.test_browser_form import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
+
+
+def _launch(playwright: Any, **options: Any) -> Any:
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, **options)
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (`make test` installs it as root)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Any) -> Iterator[Any]:
+    launched = _launch(playwright)
+    try:
+        yield launched
+    finally:
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    opened = context.new_page()
+    opened.set_default_timeout(30_000)
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+def _fill_required(page: Any, *, position: str, interviewer_email: str) -> None:
+    page.locator("#f-candidate-name").fill("Ada Lovelace")
+    page.locator("#f-candidate-email").fill("ada@example.com")
+    page.locator("#f-candidate-timezone").fill("Europe/London")
+    page.locator("#f-company-name").fill("Analytical Engines Ltd")
+    page.locator("#f-company-timezone").fill("America/New_York")
+    page.locator("#f-position-title").fill(position)
+    page.locator("#f-interview-ended-at").fill("2026-11-24T15:00")
+    page.locator("#f-interviewers-0-name").fill("Grace Hopper")
+    page.locator("#f-interviewers-0-email").fill(interviewer_email)
+
+
+def _schedule(page: Any) -> None:
+    page.get_by_role("button", name="Schedule follow-ups").click()
+    page.wait_for_load_state()
+
+
+# -- 3. Back keeps typed values -------------------------------------------------------------------------------------
+
+
+def test_back_from_the_plan_shows_the_form_as_typed_with_its_token(stack: RunningStack, page: Any) -> None:
+    # Given the form, filled in and scheduled
+    page.goto(f"{stack.url}/form?key={stack.form_key}")
+    token = page.locator("input[name=form_token]").input_value()
+    _fill_required(page, position="Back Engineer 1", interviewer_email="grace@ae.example")
+    page.locator("#f-highlights-skills").fill("Kafka\ndbt")
+    _schedule(page)
+    page.wait_for_url("**/form/done/**")
+
+    # When they press Back (Playwright's Chromium has no back/forward cache: the page comes from the HTTP cache)
+    page.go_back()
+
+    # Then the form is the one they filled in: what they typed, and the same one-time token (submitting it again
+    # lands on the same plan instead of meeting the natural key as a new form)
+    assert page.locator("#f-candidate-name").input_value() == "Ada Lovelace"
+    assert page.locator("#f-highlights-skills").input_value() == "Kafka\ndbt"
+    assert page.locator("input[name=form_token]").input_value() == token
+
+
+def test_back_to_a_form_sent_back_with_errors_shows_it_again(stack: RunningStack, page: Any) -> None:
+    # Given a submission sent back with an error, corrected and then scheduled
+    page.goto(f"{stack.url}/form?key={stack.form_key}")
+    _fill_required(page, position="Back Engineer 2", interviewer_email="grace-at-ae.example")
+    _schedule(page)
+    assert page.title().startswith("Check the form")
+    page.locator("#f-interviewers-0-email").fill("grace@ae.example")
+    page.locator("#f-highlights-why-fit").fill("I have run exactly this migration")
+    _schedule(page)
+    page.wait_for_url("**/form/done/**")
+
+    # When they press Back: that history entry is the answer to a POST
+    page.go_back()  # with `Cache-Control: no-store` this was net::ERR_CACHE_MISS ("Confirm Form Resubmission")
+
+    # Then the form is back with what they typed, the correction included
+    assert page.locator("#f-candidate-name").input_value() == "Ada Lovelace"
+    assert page.locator("#f-interviewers-0-email").input_value() == "grace@ae.example"
+    assert page.locator("#f-highlights-why-fit").input_value() == "I have run exactly this migration"
