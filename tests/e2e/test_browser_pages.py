@@ -105,3 +105,32 @@ def test_back_to_a_form_sent_back_with_errors_shows_it_again(stack: RunningStack
     assert page.locator("#f-candidate-name").input_value() == "Ada Lovelace"
     assert page.locator("#f-interviewers-0-email").input_value() == "grace@ae.example"
     assert page.locator("#f-highlights-why-fit").input_value() == "I have run exactly this migration"
+
+
+# -- 2. errors: a red border on each bad field, focus on the summary --------------------------------------------------
+
+
+def test_a_bad_submit_focuses_the_error_summary_and_outlines_the_bad_field_in_red(
+    stack: RunningStack, page: Any
+) -> None:
+    # Given the form with a mistake in one interviewer's email
+    page.goto(f"{stack.url}/form?key={stack.form_key}")
+    _fill_required(page, position="Focus Engineer", interviewer_email="grace-at-ae.example")
+
+    # When they schedule
+    _schedule(page)
+
+    # Then focus is on the summary at the top (a screen reader reads it; Tab goes to its links)...
+    summary = page.locator("#error-summary")
+    assert summary.get_attribute("role") == "alert"
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    # ...whose link leads to the field, drawn with the error colour, two pixels wide
+    summary.get_by_role("link", name="Interviewer 1: email").click()
+    assert page.evaluate("location.hash") == "#f-interviewers-0-email"
+    field = page.locator("#f-interviewers-0-email")
+    assert field.get_attribute("aria-invalid") == "true"
+    border = field.evaluate("e => { const s = getComputedStyle(e); return [s.borderTopColor, s.borderTopWidth]; }")
+    assert border == ["rgb(180, 35, 24)", "2px"]
+    valid = page.locator("#f-candidate-name").evaluate("e => getComputedStyle(e).borderTopColor")
+    assert valid != "rgb(180, 35, 24)"

@@ -4,6 +4,7 @@ after a 422, the plan in words, and the way in at `GET /`."""
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 import pytest
@@ -63,3 +64,75 @@ def test_no_field_of_the_form_opts_out_of_being_restored_on_back(cloud: LocalClo
     # autocomplete="off" makes Chromium skip a field when it restores a form on Back
     _, _, page = cloud.http("GET", f"/form?key={cloud.form_key}")
     assert not re.search(rb'autocomplete="off"', page)
+
+
+class _Elements(HTMLParser):
+    """Every element with an id, by id (its tag and attributes), and the error summary's links in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_id: dict[str, tuple[str, dict[str, str | None]]] = {}
+        self.summary: dict[str, str | None] | None = None
+        self.summary_links: list[str] = []
+        self._in_summary = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if attributes.get("id"):
+            self.by_id[str(attributes["id"])] = (tag, attributes)
+        if attributes.get("id") == "error-summary":
+            self.summary = attributes
+            self._in_summary = 1
+        elif self._in_summary and tag == "div":
+            self._in_summary += 1
+        if self._in_summary and tag == "a":
+            self.summary_links.append(str(attributes.get("href")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._in_summary and tag == "div":
+            self._in_summary -= 1
+
+
+def parsed(page: str) -> _Elements:
+    elements = _Elements()
+    elements.feed(page)
+    return elements
+
+
+@pytest.mark.parametrize(
+    ("changes", "fields"),
+    [
+        ({"interviewers[0].email": "grace-at-ae.example"}, ["f-interviewers-0-email"]),
+        ({"company.name": "", "candidate.email": "ada"}, ["f-candidate-email", "f-company-name"]),
+        ({"company.timezone": "Mars/Olympus", "preferences.max_follow_ups": "9"},
+         ["f-company-timezone", "f-preferences-max-follow-ups"]),
+        ({"interview.started_at": "2026-11-24T16:00", "preferences.send_window.start": "18:00"},
+         ["f-interview-started-at", "f-preferences-send-window-start"]),
+        # the model's error about the list as a whole lands on the field to change: the second, repeated email
+        ({"interviewers[1].name": "Alan Turing", "interviewers[1].email": "Grace@ae.example"},
+         ["f-interviewers-1-email"]),
+        ({"interviewers[0].name": "", "interviewers[0].email": "", "interviewers[0].title": "CTO"},
+         ["f-interviewers-0-name", "f-interviewers-0-email"]),
+    ],
+)  # fmt: skip
+def test_a_422_marks_each_bad_field_and_the_focused_summary_links_to_it(
+    cloud: LocalCloud, changes: dict[str, str], fields: list[str]
+) -> None:
+    # When the form is posted with these mistakes
+    status, _, page = post_form(cloud, {**VALID, **changes})
+
+    # Then it comes back with a summary that takes focus and links to each bad field...
+    assert status == 422, page[:300]
+    elements = parsed(page)
+    assert elements.summary is not None
+    assert elements.summary["role"] == "alert"
+    assert elements.summary["tabindex"] == "-1"
+    assert "autofocus" in elements.summary
+    assert sorted(link.removeprefix("#") for link in elements.summary_links) == sorted(fields)
+    # ...and each of them is marked invalid and described by its error, which sits beside it
+    for field in fields:
+        tag, attributes = elements.by_id[field]
+        assert tag in ("input", "select", "textarea"), field
+        assert attributes.get("aria-invalid") == "true", field
+        assert f"{field}-error" in str(attributes.get("aria-describedby")), field
+        assert f"{field}-error" in elements.by_id, field

@@ -83,20 +83,58 @@ def _environment() -> Environment:
         auto_reload=False,
     )
     environment.globals["field_id"] = field_id
+    environment.globals["error_target"] = error_target
     environment.globals["field_label"] = field_label
     environment.globals["kind_label"] = lambda kind: spec(kind).label
     return environment
 
 
 @cache
+def known_zones() -> frozenset[str]:
+    """Every IANA name this Python knows (read from disk once per cold start)."""
+    return frozenset(available_timezones())
+
+
+@cache
 def timezone_names() -> tuple[str, ...]:
     """IANA names offered as suggestions in the time zone inputs."""
-    return tuple(sorted(name for name in available_timezones() if "/" in name and not name.startswith("Etc/")))
+    return tuple(sorted(name for name in known_zones() if "/" in name and not name.startswith("Etc/")))
 
 
 def field_id(name: str) -> str:
     """An HTML id for a form field name such as `interviewers[0].email` (labels and error links point at it)."""
     return "f-" + re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
+
+
+def error_target(name: str) -> str:
+    """The id the error summary links to for an error on `name`: the control itself (the primary-contact radio of an
+    interviewer), or the Interviewers fieldset for an error about the list as a whole."""
+    match = re.match(r"^interviewers\[(\d+)\]\.primary_contact$", name)
+    if match:
+        return field_id(f"primary_contact-{match.group(1)}")
+    return field_id(name)
+
+
+_LISTED_TWICE = re.compile(r"^interviewer email '(?P<email>[^']+)' is listed twice$")
+
+
+def place_list_errors(state: FormState) -> None:
+    """Move an error the model reports about the interviewer list as a whole onto the field to change, when there
+    is one: "listed twice" goes beside the second fieldset with that email (red border, summary link to it)."""
+    kept: list[str] = []
+    for message in state.errors.pop("interviewers", []):
+        twice = _LISTED_TWICE.match(message)
+        slots = [
+            slot
+            for slot in range(INTERVIEWER_SLOTS)
+            if twice and state.values.get(f"interviewers[{slot}].email", "").strip().lower() == twice["email"]
+        ]
+        if len(slots) > 1:
+            state.add_error(f"interviewers[{slots[-1]}].email", f"is listed twice (also Interviewer {slots[0] + 1})")
+        else:
+            kept.append(message)
+    if kept:
+        state.errors["interviewers"] = kept
 
 
 # The labels a person sees on the form, for the error summary at its top.
@@ -285,7 +323,7 @@ def _instant(raw: str | None, zone_name: str | None, state: FormState) -> str | 
         return raw
     zone = ZoneInfo("UTC")
     if zone_name:
-        if zone_name not in available_timezones():
+        if zone_name not in known_zones():
             state.add_error("interview_timezone", "must be an IANA timezone name such as 'Europe/London'")
             return raw
         zone = ZoneInfo(zone_name)
@@ -297,7 +335,12 @@ def interview_document(state: FormState) -> tuple[dict[str, Any], list[int]]:
     values = state.values
     company_zone = _text(values, "company.timezone")
     candidate_zone = _text(values, "candidate.timezone")
-    interview_zone = _text(values, "interview_timezone") or company_zone or candidate_zone
+    # A typed zone for the times is checked beside its own field; when it is blank, the company's (else the
+    # candidate's) is used — an invalid one of those is reported beside that field only, and the times are read in UTC
+    # meanwhile (the form comes back anyway), so a blank field is never marked wrong.
+    interview_zone = _text(values, "interview_timezone") or next(
+        (zone for zone in (company_zone, candidate_zone) if zone in known_zones()), None
+    )
     signature = values.get("candidate.signature", "").strip().replace("\r\n", "\n")
     document: dict[str, Any] = {
         "candidate": _compact(
@@ -545,6 +588,7 @@ def submit_form():  # type: ignore[no-untyped-def]
     state = FormState(values=values)
     request = validate_form(state, _profile(owner))
     if request is None:
+        place_list_errors(state)
         return _form_page(state, key, status=422, token=token)
     if action == "preview":
         _note_input_warnings(state, request)
