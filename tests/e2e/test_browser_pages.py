@@ -4,6 +4,7 @@ and every page fits a 390 px phone."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -134,3 +135,71 @@ def test_a_bad_submit_focuses_the_error_summary_and_outlines_the_bad_field_in_re
     assert border == ["rgb(180, 35, 24)", "2px"]
     valid = page.locator("#f-candidate-name").evaluate("e => getComputedStyle(e).borderTopColor")
     assert valid != "rgb(180, 35, 24)"
+
+
+# -- 1. the time zones come from the browser ---------------------------------------------------------------------------
+
+ZONE_FIELDS = ("#f-candidate-timezone", "#f-company-timezone", "#f-interview-timezone")
+
+
+@pytest.fixture(scope="module")
+def tokyo_browser(playwright: Any) -> Iterator[Any]:
+    """Chromium whose clock is in Tokyo (it honours TZ, as a laptop set to that zone would)."""
+    launched = _launch(playwright, env={**os.environ, "TZ": "Asia/Tokyo"})
+    try:
+        yield launched
+    finally:
+        launched.close()
+
+
+def _open(browser: Any, url: str, **context_options: Any) -> Any:
+    context = browser.new_context(**context_options)
+    opened = context.new_page()
+    opened.set_default_timeout(30_000)
+    opened.goto(url)
+    return opened
+
+
+def test_an_empty_form_takes_its_time_zones_from_the_browser(stack: RunningStack, tokyo_browser: Any) -> None:
+    # When a person in Tokyo opens the form
+    page = _open(tokyo_browser, f"{stack.url}/form?key={stack.form_key}")
+    try:
+        assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "Asia/Tokyo"
+
+        # Then their zone, the company's and the interview's are Asia/Tokyo until they change them, and say why
+        assert [page.locator(field).input_value() for field in ZONE_FIELDS] == ["Asia/Tokyo"] * 3
+        assert "from this browser" in page.locator("#f-candidate-timezone-hint").inner_text()
+
+        # And a form sent back with errors keeps what they submitted: a zone they emptied stays empty
+        page.locator("#f-company-timezone").fill("")
+        page.locator("#f-candidate-name").fill("Ada Lovelace")
+        _schedule(page)
+        assert page.title().startswith("Check the form")
+        assert page.locator("#f-company-timezone").input_value() == ""
+        assert page.locator("#f-candidate-timezone").input_value() == "Asia/Tokyo"
+    finally:
+        page.context.close()
+
+
+def test_a_browser_zone_the_list_does_not_offer_is_not_filled_in(stack: RunningStack, playwright: Any) -> None:
+    # A browser in UTC: "UTC" is not among the offered names, so nothing is filled in
+    utc = _launch(playwright, env={**os.environ, "TZ": "UTC"})
+    try:
+        page = _open(utc, f"{stack.url}/form?key={stack.form_key}")
+        assert [page.locator(field).input_value() for field in ZONE_FIELDS] == ["", "", ""]
+    finally:
+        utc.close()
+
+
+def test_without_javascript_the_form_still_works_with_the_zones_left_empty(
+    stack: RunningStack, tokyo_browser: Any
+) -> None:
+    page = _open(tokyo_browser, f"{stack.url}/form?key={stack.form_key}", java_script_enabled=False)
+    try:
+        assert [page.locator(field).input_value() for field in ZONE_FIELDS] == ["", "", ""]
+        _fill_required(page, position="No Script Engineer", interviewer_email="grace@ae.example")
+        _schedule(page)
+        page.wait_for_url("**/form/done/**")
+        assert page.get_by_role("heading", name="Your follow-ups are planned").is_visible()
+    finally:
+        page.context.close()

@@ -3,6 +3,8 @@ after a 422, the plan in words, and the way in at `GET /`."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from html.parser import HTMLParser
 from urllib.parse import urlencode
@@ -136,3 +138,22 @@ def test_a_422_marks_each_bad_field_and_the_focused_summary_links_to_it(
         assert attributes.get("aria-invalid") == "true", field
         assert f"{field}-error" in str(attributes.get("aria-describedby")), field
         assert f"{field}-error" in elements.by_id, field
+
+
+SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+
+
+def test_only_a_form_just_opened_carries_the_zone_script_and_the_csp_allows_only_it(cloud: LocalCloud) -> None:
+    # The form just opened: one inline script, allowed by its hash and by nothing broader
+    _, headers, body = cloud.http("GET", f"/form?key={cloud.form_key}")
+    page = body.decode()
+    (script,) = SCRIPT.findall(page)
+    assert "resolvedOptions().timeZone" in script
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}';" in headers["content-security-policy"]
+    assert "unsafe-inline" not in headers["content-security-policy"].split("script-src", 1)[1].split(";", 1)[0]
+
+    # A form sent back (422, preview) shows what was submitted: a blank zone stays blank, no script fills it
+    for fields in ({**VALID, "candidate.email": "ada"}, {**VALID, "action": "preview"}):
+        _, _, page = post_form(cloud, fields)
+        assert not SCRIPT.search(page)

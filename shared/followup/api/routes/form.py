@@ -1,6 +1,7 @@
 """The web form (`GET/POST /form`, `GET /form/done/{id}`), served by ApiFunction so it works on AWS too.
 
-A person types an interview into plain HTML (no JavaScript); the form posts `application/x-www-form-urlencoded`,
+A person types an interview into plain HTML (one small script, not needed: it fills empty time zones from the
+browser, `BROWSER_ZONE_SCRIPT`); the form posts `application/x-www-form-urlencoded`,
 is turned into the interview document (README "The HTTP API") and validated by the same pydantic model as the
 JSON API. Invalid input re-renders the form with each error beside its field and every typed value kept; valid
 input is submitted like `POST /interviews` and answered with a 303 to a page listing the plan. A "Preview" button
@@ -17,6 +18,8 @@ placement change together; splitting them would scatter one form across three fi
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import re
 import secrets
@@ -185,6 +188,29 @@ def field_label(name: str) -> str:
     return FIELD_LABELS.get(name, name.replace("_", " ").replace(".", ": "))
 
 
+# The form's only script, for a form just opened: each time zone field still empty gets the browser's zone when the
+# list offers it (`Intl` gives an IANA name). Without JavaScript the fields stay empty and the server's defaults
+# apply (the candidate's zone ← the company's ← UTC). Not on a form sent back (422, preview): there a blank field is
+# what the person submitted. Allowed by its hash in the CSP: no other script runs.
+BROWSER_ZONE_SCRIPT = """
+(function () {
+  var zone;
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (error) { return; }
+  var list = document.getElementById("zones");
+  if (!zone || !list) { return; }
+  var offered = Array.prototype.some.call(list.options, function (option) { return option.value === zone; });
+  if (!offered) { return; }
+  ["f-candidate-timezone", "f-company-timezone", "f-interview-timezone"].forEach(function (id) {
+    var field = document.getElementById(id);
+    if (!field || field.value) { return; }
+    field.value = zone;
+    var hint = document.getElementById(id + "-hint");
+    if (hint) { hint.textContent += " Filled in from this browser's time zone."; }
+  });
+})();
+"""
+SCRIPT_SOURCES = "'sha256-" + base64.b64encode(hashlib.sha256(BROWSER_ZONE_SCRIPT.encode()).digest()).decode() + "'"
+
 # How the pages may be cached. `no-store` (the default) for every page that is not the form itself: the plan page (live
 # statuses), the key's 403, the one-click pages (`link_actions`), the 303 after a submission.
 NO_STORE = "no-store"
@@ -210,8 +236,8 @@ def render_page(template: str, status: int = 200, cache_control: str = NO_STORE,
             # Pages carry the form key in links: never leak it through Referer, never frame the form.
             "Referrer-Policy": "no-referrer",
             "X-Frame-Options": "DENY",
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-            "frame-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "Content-Security-Policy": f"default-src 'none'; script-src {SCRIPT_SOURCES}; style-src 'unsafe-inline'; "
+            "form-action 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'",
         },
     )
 
@@ -522,8 +548,17 @@ def new_form_token() -> str:
 
 
 def _form_page(
-    state: FormState, key: str, status: int = 200, preview: dict[str, Any] | None = None, token: str | None = None
+    state: FormState,
+    key: str,
+    status: int = 200,
+    preview: dict[str, Any] | None = None,
+    token: str | None = None,
+    *,
+    fresh: bool = False,
 ) -> Response[str]:
+    """The form; `fresh` when just opened (not sent back), the only time empty time zones come from the browser."""
+    from markupsafe import Markup
+
     return render_page(
         "form.html.j2",
         status,
@@ -536,6 +571,7 @@ def _form_page(
         slots=range(INTERVIEWER_SLOTS),
         zones=timezone_names(),
         preview=preview,
+        zone_script=Markup(BROWSER_ZONE_SCRIPT) if fresh else None,  # noqa: S704 - this module's constant
     )
 
 
@@ -572,7 +608,7 @@ def show_form():  # type: ignore[no-untyped-def]
     owner = form_owner(key)
     if owner is None:
         return _forbidden()
-    return _form_page(FormState(values=profile_values(_profile(owner))), key or "")
+    return _form_page(FormState(values=profile_values(_profile(owner))), key or "", fresh=True)
 
 
 @router.post("/form", include_in_schema=False)
