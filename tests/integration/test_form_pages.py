@@ -157,3 +157,43 @@ def test_only_a_form_just_opened_carries_the_zone_script_and_the_csp_allows_only
     for fields in ({**VALID, "candidate.email": "ada"}, {**VALID, "action": "preview"}):
         _, _, page = post_form(cloud, fields)
         assert not SCRIPT.search(page)
+
+
+# -- 7. the way in ----------------------------------------------------------------------------------------------------
+
+
+def test_the_root_is_a_page_with_the_way_in(cloud: LocalCloud) -> None:
+    # When a person opens the API's address on the local stack
+    status, headers, body = cloud.http("GET", "/", headers={"host": "127.0.0.1:3000"})
+
+    # Then they read what this is, to open the form link they were given, where the local stack printed it, and
+    # where the JSON API is described
+    page = body.decode()
+    assert status == 200, page[:300]
+    assert headers["content-type"].startswith("text/html")
+    assert '<html lang="en">' in page
+    assert "<h1>Interview follow-ups</h1>" in page
+    assert "Open the form link you were given" in page
+    assert '<a href="/openapi.json">' in page
+    assert "printed the form link" in page
+    assert '<a href="/_local/outbox.html">' in page
+    assert cloud.form_key not in page  # the way to the form, never the key itself
+
+    # On AWS (any other host) the local stack's part is left out
+    status, _, body = cloud.http("GET", "/", headers={"host": "abc123.execute-api.eu-west-1.amazonaws.com"})
+    assert status == 200
+    assert "Open the form link you were given" in body.decode()
+    assert "local stack" not in body.decode()
+    assert "/_local/" not in body.decode()
+
+
+def test_unknown_paths_stay_json_404_and_the_root_takes_only_get(cloud: LocalCloud) -> None:
+    for path in ("/nope", "/index.html", "/form/x/y"):
+        status, headers, body = cloud.http("GET", path)
+        assert status == 404, path
+        assert headers["content-type"].startswith("application/json"), path
+        assert b'"not_found"' in body, path
+    status, headers, body = cloud.http("POST", "/", body=b"{}", headers={"content-type": "application/json"})
+    assert status == 405
+    assert headers["allow"] == "GET"
+    assert b'"method_not_allowed"' in body
