@@ -197,3 +197,36 @@ def test_unknown_paths_stay_json_404_and_the_root_takes_only_get(cloud: LocalClo
     assert status == 405
     assert headers["allow"] == "GET"
     assert b'"method_not_allowed"' in body
+
+
+# -- 5. the plan page says what happened in words ----------------------------------------------------------------------
+
+
+def _cells(page: str, label: str) -> list[str]:
+    return [
+        re.sub(r"<[^>]+>", " ", cell).strip() for cell in re.findall(rf'data-label="{label}"[^>]*>(.*?)</td>', page)
+    ]
+
+
+def test_the_plan_page_says_what_happened_in_words(cloud: LocalCloud) -> None:
+    # Given an interview planned through the form, its thank-you sent, then a rejection recorded
+    status, headers, _ = post_form(cloud, VALID)
+    assert status == 303
+    plan = headers["location"]
+    interview_id = plan.split("/form/done/", 1)[1].split("?", 1)[0]
+    cloud.advance(18 * 3600)
+    status, body = cloud.api("POST", f"/interviews/{interview_id}/outcome", {"outcome": "rejected"})
+    assert status == 200, body
+
+    # When the candidate opens the plan page
+    status, _, raw = cloud.http("GET", plan)
+
+    # Then each follow-up's state is in words: sent, or stopped because of the rejection — never a status code
+    page = raw.decode()
+    assert status == 200
+    statuses = dict(zip(_cells(page, "Message"), _cells(page, "Status"), strict=True))
+    assert statuses["Thank-you"] == "Sent"
+    assert statuses["Check-in"] == statuses["Final check-in"] == "Stopped: rejected"
+    assert "cancelled" not in page
+    assert "outcome: rejected" not in page
+    assert "Outcome recorded: rejected." in page

@@ -36,6 +36,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import ValidationError
 
 from followup.api.services import services
+from followup.api.wording import local_time, outcome_words, status_words
 from followup.core import clock
 from followup.core.credentials import form_key_candidate
 from followup.core.text import parse_instant
@@ -43,7 +44,7 @@ from followup.core.text import parse_instant
 if TYPE_CHECKING:
     from jinja2 import Environment
 from followup.domain.candidates import CANDIDATE_SECTION_FIELDS, DEFAULT_CANDIDATE, with_profile_defaults
-from followup.domain.kinds import spec
+from followup.domain.kinds import UnknownKindError, spec
 from followup.domain.models import InterviewRequest
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
@@ -518,12 +519,6 @@ def validate_form(state: FormState, profile: dict[str, Any] | None = None) -> In
 # -- views ----------------------------------------------------------------------------------------------------------
 
 
-def local_time(instant: datetime, zone: str) -> str:
-    """`Wed 25 Nov 2026, 09:00 GMT` in `zone`: how a person reads a send time."""
-    local = instant.astimezone(ZoneInfo(zone))
-    return f"{local:%a %d %b %Y, %H:%M} {local.tzname()}"
-
-
 def _parse_instant(value: str) -> datetime:
     return parse_instant(value)
 
@@ -648,6 +643,15 @@ def submit_form():  # type: ignore[no-untyped-def]
     )
 
 
+def _skipped_step_words(detail: str) -> str:
+    """`reminder_linkedin: No interviewer has…` → `Reminder: LinkedIn — No interviewer has…`."""
+    kind, _, why = detail.partition(": ")
+    try:
+        return f"{spec(kind).label} — {why}" if why else detail
+    except UnknownKindError:
+        return detail
+
+
 @router.get("/form/done/<id>", include_in_schema=False)
 def show_plan(id: str):  # type: ignore[no-untyped-def]
 
@@ -677,6 +681,7 @@ def show_plan(id: str):  # type: ignore[no-untyped-def]
             "to": record.to,
             "to_name": record.to_name,
             "status": record.status,
+            "status_words": status_words(record.status, record.reason),
             "recipient_zone": record.timezone,
             "recipient_time": local_time(_parse_instant(record.due_at), record.timezone),
             "candidate_time": local_time(_parse_instant(record.due_at), candidate_zone),
@@ -685,10 +690,17 @@ def show_plan(id: str):  # type: ignore[no-untyped-def]
         }
         for record in bundle.follow_ups
     ]
-    notes = [entry["detail"] for entry in bundle.timeline if entry["event"] == "skipped"]
+    # The planner's skipped steps ("<kind>: <why>"); a draft skipped with its link is in the table, in words.
+    notes = [
+        _skipped_step_words(str(entry["detail"]))
+        for entry in bundle.timeline
+        if entry["event"] == "skipped" and not entry.get("follow_up_id")
+    ]
+    outcome = bundle.interview.get("outcome")
     return render_page(
         "done.html.j2",
         interview_id=id,
+        outcome=outcome_words(str(outcome)) if outcome else None,
         request=request,
         follow_ups=follow_ups,
         notes=notes,
