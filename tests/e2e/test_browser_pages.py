@@ -5,11 +5,13 @@ and every page fits a 390 px phone."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from tests.conftest import load_example
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_browser_form import CHROMIUM, CHROMIUM_ARGS
 
@@ -203,3 +205,50 @@ def test_without_javascript_the_form_still_works_with_the_zones_left_empty(
         assert page.get_by_role("heading", name="Your follow-ups are planned").is_visible()
     finally:
         page.context.close()
+
+
+# -- 6. every page fits a 390 px phone --------------------------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+LINK = re.compile(r"/a/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
+
+
+def test_every_page_fits_a_390_px_screen(stack: RunningStack, browser: Any) -> None:
+    # Given a review-mode interview whose thank-you draft (with its links) and a reminder are in the outbox
+    payload = load_example("interview.json")
+    payload["position"]["title"] = "Phone-width Data Engineer"
+    payload["preferences"]["mode"] = "review"
+    accepted = stack.post_json("/interviews", payload, stack.bearer())
+    assert accepted.status == 202, accepted.text
+    interview_id = accepted.json()["interview_id"]
+    assert stack.advance(18 * 3600).status == 200
+    drafts = [m for m in stack.get("/_local/outbox").json() if m["tags"]["interview_id"] == interview_id]
+    approve, _, stop = LINK.findall(next(m for m in drafts if m["tags"]["kind"] == "draft")["text"])
+    pages = {
+        "plan": f"/form/done/{interview_id}?key={stack.form_key}",
+        "outbox": "/_local/outbox.html",
+        "home": "/",
+        "form": f"/form?key={stack.form_key}",
+        "approve": f"/a/{approve}",
+        "stop": f"/a/{stop}",
+    }
+
+    # When each is opened on a 390 px wide phone, nothing is wider than the screen
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        widths = {}
+        for name, path in pages.items():
+            page.goto(stack.url + path)
+            widths[name] = page.evaluate("document.documentElement.scrollWidth")
+            if name == "outbox":
+                # and a header's value is not squeezed into a column beside its name: it takes the card's width
+                narrowest = page.evaluate("Math.min(...[...document.querySelectorAll('dd')].map(e => e.clientWidth))")
+                assert narrowest >= 300, narrowest
+        # the form sent back with errors, too
+        page.goto(stack.url + pages["form"])
+        _schedule(page)
+        widths["form sent back"] = page.evaluate("document.documentElement.scrollWidth")
+    finally:
+        context.close()
+    assert widths == dict.fromkeys(widths, 390), widths
