@@ -35,9 +35,17 @@ _PAGE = """<!DOCTYPE html>
   .meta { color: #57606a; }
   article { border: 1px solid #d0d7de; border-radius: 6px; padding: .5rem 1rem 1rem; margin: 1rem 0; }
   h2 { font-size: 1.1rem; margin: .5rem 0; }
-  dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem 1rem; margin: .5rem 0; }
+  h1, h2 { overflow-wrap: anywhere; }
+  dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .1rem 1rem; margin: .5rem 0; }
   dt { font-weight: 600; }
-  dd { margin: 0; word-break: break-word; }
+  dd { margin: 0; overflow-wrap: anywhere; }
+  /* A 390 px phone: each header's name above its value, both the full width (no squeezed value column). */
+  @media (max-width: 40rem) {
+    main { padding: 1rem .75rem 3rem; }
+    article { padding: .5rem .75rem .75rem; }
+    dl { grid-template-columns: minmax(0, 1fr); gap: 0; }
+    dt { margin-top: .4rem; font-size: .85rem; color: #57606a; }
+  }
   pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f8fa; padding: .75rem; border-radius: 4px;
         font: .95rem/1.45 ui-monospace, Menlo, Consolas, monospace; }
   iframe { width: 100%; min-height: 18rem; border: 1px solid #d0d7de; border-radius: 4px; }

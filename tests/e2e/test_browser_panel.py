@@ -8,15 +8,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import RunningStack, start_stack, stop_stack
-from tests.e2e.test_browser_form import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import RunningStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
 
@@ -28,29 +26,12 @@ SCREENSHOTS_ENV = "FOLLOWUP_SCREENSHOTS"
 
 
 @pytest.fixture(scope="module")
-def panel_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    running = start_stack(tmp_path_factory.mktemp("panel"))
-    try:
-        yield running
-    finally:
-        stop_stack(running)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (`make test` installs it as root)")
+def axe() -> Path:
     if not AXE.exists():
         if os.environ.get("CI"):
             pytest.fail(f"axe-core is missing at {AXE}: `make test` installs it (make system-deps)")
         pytest.skip(f"axe-core is missing at {AXE}: run `make system-deps`")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    return AXE
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
@@ -173,12 +154,12 @@ def _journey(stack: RunningStack, visit: Visit, candidate: dict[str, Any], email
 
 
 def test_two_candidates_each_steer_their_own_follow_ups_from_the_panel(
-    panel_stack: RunningStack, browser: Any, tmp_path: Path
+    stack: RunningStack, browser: Any, axe: Path, tmp_path: Path
 ) -> None:
     shots = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
-    alice = _create(panel_stack, "Alice Moreau", "alice@example.org")
-    bruno = _create(panel_stack, "Bruno Silva", "bruno@example.org")
+    alice = _create(stack, "Alice Moreau", "alice@example.org")
+    bruno = _create(stack, "Bruno Silva", "bruno@example.org")
     # bypass_csp: the pages forbid scripts (CSP), and axe-core is one, injected by the test only.
     contexts = {
         who: browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True) for who in ("alice", "bruno")
@@ -187,23 +168,21 @@ def test_two_candidates_each_steer_their_own_follow_ups_from_the_panel(
         visits = {who: Visit(context.new_page(), shots, who) for who, context in contexts.items()}
         for visit in visits.values():
             visit.page.set_default_timeout(30_000)
-        alice_interview = _journey(panel_stack, visits["alice"], alice, "alice@example.org", "Fjord Analytics")
-        bruno_interview = _journey(panel_stack, visits["bruno"], bruno, "bruno@example.org", "Sertão Data")
+        alice_interview = _journey(stack, visits["alice"], alice, "alice@example.org", "Fjord Analytics")
+        bruno_interview = _journey(stack, visits["bruno"], bruno, "bruno@example.org", "Sertão Data")
 
         # Each one's session sees the other's interview as missing, and their list holds only their own.
         for who, other in (("alice", bruno_interview), ("bruno", alice_interview)):
             page = visits[who].page
-            response = page.goto(f"{panel_stack.url}/panel/interviews/{other}")
+            response = page.goto(f"{stack.url}/panel/interviews/{other}")
             assert response.status == 404
             assert "Fjord" not in page.content() or who == "alice"
-            page.goto(f"{panel_stack.url}/panel")
+            page.goto(f"{stack.url}/panel")
             assert len(page.locator("ul.cards > li").all()) == 1
 
         # The edited wording is stored; the outcome stopped everything of each.
         for candidate, interview_id in ((alice, alice_interview), (bruno, bruno_interview)):
-            view = panel_stack.get(
-                f"/interviews/{interview_id}", {"Authorization": f"Bearer {candidate['api_key']}"}
-            ).json()
+            view = stack.get(f"/interviews/{interview_id}", {"Authorization": f"Bearer {candidate['api_key']}"}).json()
             assert any(entry["event"] == "edited" for entry in view["timeline"])
             assert view["interview"]["outcome"] == "rejected"
             assert all(item["status"] in ("cancelled", "sent") for item in view["follow_ups"])
@@ -214,3 +193,54 @@ def test_two_candidates_each_steer_their_own_follow_ups_from_the_panel(
     finally:
         for context in contexts.values():
             context.close()
+
+
+def test_every_other_page_has_no_serious_accessibility_violation(
+    stack: RunningStack, browser: Any, axe: Path, tmp_path: Path
+) -> None:
+    """axe-core on the way in, the form (empty and sent back with errors), the plan page, a one-click link page
+    (before and after use), the manage link's page and the local outbox."""
+    shots = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    try:
+        visit = Visit(context.new_page(), shots, "pages")
+        page = visit.page
+        page.set_default_timeout(30_000)
+        page.goto(f"{stack.url}/")
+        visit.check("home")
+        page.goto(f"{stack.url}/form?key={stack.form_key}")
+        visit.check("form")
+        page.get_by_role("button", name="Schedule follow-ups").click()
+        page.wait_for_load_state()
+        visit.check("form-errors")
+        submitted = stack.post_json(
+            "/interviews", json.loads((ROOT / "examples" / "interview.json").read_text()), stack.bearer()
+        )
+        assert submitted.status == 202
+        interview_id = submitted.json()["interview_id"]
+        page.goto(f"{stack.url}/form/done/{interview_id}?key={stack.form_key}")
+        visit.check("plan")
+        stack.post_json("/_local/clock/advance", {"seconds": 3 * 86400})
+        outbox = stack.get("/_local/outbox").json()
+        reminder = next(mail for mail in outbox if "/a/" in mail["text"] and "/panel/m/" in mail["text"])
+        done_link = re.search(r"(/a/[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)", reminder["text"]).group(1)  # type: ignore[union-attr]
+        manage_link = re.search(r"(/panel/m/[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)", reminder["text"]).group(1)  # type: ignore[union-attr]
+        page.goto(stack.url + done_link)
+        visit.check("link")
+        with page.expect_navigation():
+            page.get_by_role("button").first.click()
+        visit.check("link-done")
+        page.goto(stack.url + done_link)
+        visit.check("link-used")
+        page.goto(stack.url + manage_link)
+        visit.check("manage")
+        page.goto(f"{stack.url}/_local/outbox.html")
+        visit.check("outbox")
+        assert visit.violations == {}, json.dumps(visit.violations, indent=1)
+        assert len(visit.checked) == 9
+        # The check itself can fail: a page with an image and a button without names has critical violations.
+        page.set_content('<html><body><img src="x.png"><button></button></body></html>')
+        assert {item["id"] for item in axe_violations(page)} >= {"image-alt", "button-name"}
+    finally:
+        context.close()

@@ -17,7 +17,7 @@ from followup.adapters.events import PublishError
 from followup.api.errors import ApiError, json_response, lambda_error_response
 from followup.api.guards import guard_request
 from followup.api.principal import acting_as
-from followup.api.routes import candidates, form, interviews, links, panel
+from followup.api.routes import candidates, form, home, interviews, links, panel
 from followup.api.schemas import ErrorField, error_body
 from followup.workflow.lifecycle import ConcurrentChange
 
@@ -29,6 +29,7 @@ app.include_router(candidates.router)
 app.include_router(panel.router)
 app.include_router(links.router)
 app.include_router(form.router)
+app.include_router(home.router)
 
 
 def handle_request(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -135,6 +136,7 @@ def _dependency_unavailable(exc: Exception) -> Response[str]:
 ROUTE_METHODS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     (re.compile(pattern), frozenset(methods))
     for pattern, methods in (
+        (r"^/$", {"GET"}),
         (r"^/interviews$", {"GET", "POST"}),
         (r"^/candidates$", {"POST"}),
         (r"^/candidates/[^/]+$", {"GET", "PATCH", "DELETE"}),

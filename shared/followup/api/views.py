@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from followup.adapters.records import InterviewBundle
+from followup.adapters.records import FollowUpRecord, InterviewBundle
 from followup.core.text import iso_utc, parse_instant
 from followup.domain.cadence import plan_follow_ups
 from followup.domain.models import InterviewRequest, PlannedFollowUp
@@ -108,3 +108,13 @@ def preview_interview(request: InterviewRequest, now: datetime) -> dict[str, Any
             }
         )
     return {"follow_ups": messages, "warnings": input_warnings(request) + plan_warnings(request, plan, now)}
+
+
+def message_as_it_goes(request: InterviewRequest, record: FollowUpRecord) -> RenderedMessage:
+    """What a follow-up would send (without its action links): the candidate's own wording when they changed it in
+    the control panel, else the built-in one."""
+    from followup.messages.render import render_edited
+
+    if record.edited_text:
+        return render_edited(record.edited_subject or "", record.edited_text)
+    return render_follow_up(request, record.planned())

@@ -1,6 +1,7 @@
 """The web form (`GET/POST /form`, `GET /form/done/{id}`), served by ApiFunction so it works on AWS too.
 
-A person types an interview into plain HTML (no JavaScript); the form posts `application/x-www-form-urlencoded`,
+A person types an interview into plain HTML (one small script, not needed: it fills empty time zones from the
+browser, `BROWSER_ZONE_SCRIPT`); the form posts `application/x-www-form-urlencoded`,
 is turned into the interview document (README "The HTTP API") and validated by the same pydantic model as the
 JSON API. Invalid input re-renders the form with each error beside its field and every typed value kept; valid
 input is submitted like `POST /interviews` and answered with a 303 to a page listing the plan. A "Preview" button
@@ -17,6 +18,8 @@ placement change together; splitting them would scatter one form across three fi
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import re
 import secrets
@@ -34,6 +37,7 @@ from pydantic import ValidationError
 
 from followup.api.errors import ApiError
 from followup.api.services import services
+from followup.api.wording import local_time, outcome_words, status_words
 from followup.core import clock
 from followup.core.credentials import form_key_candidate
 from followup.core.text import parse_instant
@@ -41,7 +45,7 @@ from followup.core.text import parse_instant
 if TYPE_CHECKING:
     from jinja2 import Environment
 from followup.domain.candidates import CANDIDATE_SECTION_FIELDS, DEFAULT_CANDIDATE, with_profile_defaults
-from followup.domain.kinds import spec
+from followup.domain.kinds import UnknownKindError, spec
 from followup.domain.models import InterviewRequest
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
@@ -84,20 +88,58 @@ def _environment() -> Environment:
         auto_reload=False,
     )
     environment.globals["field_id"] = field_id
+    environment.globals["error_target"] = error_target
     environment.globals["field_label"] = field_label
     environment.globals["kind_label"] = lambda kind: spec(kind).label
     return environment
 
 
 @cache
+def known_zones() -> frozenset[str]:
+    """Every IANA name this Python knows (read from disk once per cold start)."""
+    return frozenset(available_timezones())
+
+
+@cache
 def timezone_names() -> tuple[str, ...]:
     """IANA names offered as suggestions in the time zone inputs."""
-    return tuple(sorted(name for name in available_timezones() if "/" in name and not name.startswith("Etc/")))
+    return tuple(sorted(name for name in known_zones() if "/" in name and not name.startswith("Etc/")))
 
 
 def field_id(name: str) -> str:
     """An HTML id for a form field name such as `interviewers[0].email` (labels and error links point at it)."""
     return "f-" + re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
+
+
+def error_target(name: str) -> str:
+    """The id the error summary links to for an error on `name`: the control itself (the primary-contact radio of an
+    interviewer), or the Interviewers fieldset for an error about the list as a whole."""
+    match = re.match(r"^interviewers\[(\d+)\]\.primary_contact$", name)
+    if match:
+        return field_id(f"primary_contact-{match.group(1)}")
+    return field_id(name)
+
+
+_LISTED_TWICE = re.compile(r"^interviewer email '(?P<email>[^']+)' is listed twice$")
+
+
+def place_list_errors(state: FormState) -> None:
+    """Move an error the model reports about the interviewer list as a whole onto the field to change, when there
+    is one: "listed twice" goes beside the second fieldset with that email (red border, summary link to it)."""
+    kept: list[str] = []
+    for message in state.errors.pop("interviewers", []):
+        twice = _LISTED_TWICE.match(message)
+        slots = [
+            slot
+            for slot in range(INTERVIEWER_SLOTS)
+            if twice and state.values.get(f"interviewers[{slot}].email", "").strip().lower() == twice["email"]
+        ]
+        if len(slots) > 1:
+            state.add_error(f"interviewers[{slots[-1]}].email", f"is listed twice (also Interviewer {slots[0] + 1})")
+        else:
+            kept.append(message)
+    if kept:
+        state.errors["interviewers"] = kept
 
 
 # The labels a person sees on the form, for the error summary at its top.
@@ -148,7 +190,43 @@ def field_label(name: str) -> str:
     return FIELD_LABELS.get(name, name.replace("_", " ").replace(".", ": "))
 
 
-def render_page(template: str, status: int = 200, **context: Any) -> Response[str]:
+# The form's only script, for a form just opened: each time zone field still empty gets the browser's zone when the
+# list offers it (`Intl` gives an IANA name). Without JavaScript the fields stay empty and the server's defaults
+# apply (the candidate's zone ← the company's ← UTC). Not on a form sent back (422, preview): there a blank field is
+# what the person submitted. Allowed by its hash in the CSP: no other script runs.
+BROWSER_ZONE_SCRIPT = """
+(function () {
+  var zone;
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (error) { return; }
+  var list = document.getElementById("zones");
+  if (!zone || !list) { return; }
+  var offered = Array.prototype.some.call(list.options, function (option) { return option.value === zone; });
+  if (!offered) { return; }
+  ["f-candidate-timezone", "f-company-timezone", "f-interview-timezone"].forEach(function (id) {
+    var field = document.getElementById(id);
+    if (!field || field.value) { return; }
+    field.value = zone;
+    var hint = document.getElementById(id + "-hint");
+    if (hint) { hint.textContent += " Filled in from this browser's time zone."; }
+  });
+})();
+"""
+SCRIPT_SOURCES = "'sha256-" + base64.b64encode(hashlib.sha256(BROWSER_ZONE_SCRIPT.encode()).digest()).decode() + "'"
+
+# How the pages may be cached. `no-store` (the default) for every page that is not the form itself: the plan page (live
+# statuses), the key's 403, the one-click pages (`link_actions`), the 303 after a submission.
+NO_STORE = "no-store"
+# The form page — the empty form and its re-renders after a 422 or a preview — may sit in the browser's own cache,
+# revalidated before reuse: `no-store` there made Back lose what was typed (Back to the answer of a POST is
+# ERR_CACHE_MISS / "Confirm Form Resubmission" without a stored copy; the empty form came back with a new one-time
+# token). Why this is safe: `private` keeps it out of every shared cache (proxies, CDNs); the form key it carries is
+# in its URL anyway (so in the browser's history whatever this header says), and the personal details it shows after
+# a 422 are what this person typed into this browser. What must never be stored anywhere — the secrets of
+# `POST /candidates` — stays `no-store` (`routes/candidates`).
+FORM_PAGE_CACHE = "private, no-cache"
+
+
+def render_page(template: str, status: int = 200, cache_control: str = NO_STORE, **context: Any) -> Response[str]:
     """One HTML page from templates/web, autoescaped."""
     body = _environment().get_template(template).render(**context)
     return Response(
@@ -156,12 +234,12 @@ def render_page(template: str, status: int = 200, **context: Any) -> Response[st
         content_type=HTML,
         body=body,
         headers={
-            "Cache-Control": "no-store",
+            "Cache-Control": cache_control,
             # Pages carry the form key in links: never leak it through Referer, never frame the form.
             "Referrer-Policy": "no-referrer",
             "X-Frame-Options": "DENY",
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-            "frame-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "Content-Security-Policy": f"default-src 'none'; script-src {SCRIPT_SOURCES}; style-src 'unsafe-inline'; "
+            "form-action 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'",
         },
     )
 
@@ -273,7 +351,7 @@ def _instant(raw: str | None, zone_name: str | None, state: FormState) -> str | 
         return raw
     zone = ZoneInfo("UTC")
     if zone_name:
-        if zone_name not in available_timezones():
+        if zone_name not in known_zones():
             state.add_error("interview_timezone", "must be an IANA timezone name such as 'Europe/London'")
             return raw
         zone = ZoneInfo(zone_name)
@@ -285,7 +363,12 @@ def interview_document(state: FormState) -> tuple[dict[str, Any], list[int]]:
     values = state.values
     company_zone = _text(values, "company.timezone")
     candidate_zone = _text(values, "candidate.timezone")
-    interview_zone = _text(values, "interview_timezone") or company_zone or candidate_zone
+    # A typed zone for the times is checked beside its own field; when it is blank, the company's (else the
+    # candidate's) is used — an invalid one of those is reported beside that field only, and the times are read in UTC
+    # meanwhile (the form comes back anyway), so a blank field is never marked wrong.
+    interview_zone = _text(values, "interview_timezone") or next(
+        (zone for zone in (company_zone, candidate_zone) if zone in known_zones()), None
+    )
     signature = values.get("candidate.signature", "").strip().replace("\r\n", "\n")
     document: dict[str, Any] = {
         "candidate": _compact(
@@ -437,12 +520,6 @@ def validate_form(state: FormState, profile: dict[str, Any] | None = None) -> In
 # -- views ----------------------------------------------------------------------------------------------------------
 
 
-def local_time(instant: datetime, zone: str) -> str:
-    """`Wed 25 Nov 2026, 09:00 GMT` in `zone`: how a person reads a send time."""
-    local = instant.astimezone(ZoneInfo(zone))
-    return f"{local:%a %d %b %Y, %H:%M} {local.tzname()}"
-
-
 def _parse_instant(value: str) -> datetime:
     return parse_instant(value)
 
@@ -467,11 +544,21 @@ def new_form_token() -> str:
 
 
 def _form_page(
-    state: FormState, key: str, status: int = 200, preview: dict[str, Any] | None = None, token: str | None = None
+    state: FormState,
+    key: str,
+    status: int = 200,
+    preview: dict[str, Any] | None = None,
+    token: str | None = None,
+    *,
+    fresh: bool = False,
 ) -> Response[str]:
+    """The form; `fresh` when just opened (not sent back), the only time empty time zones come from the browser."""
+    from markupsafe import Markup
+
     return render_page(
         "form.html.j2",
         status,
+        FORM_PAGE_CACHE,
         values=state.values,
         errors=state.errors,
         notes=state.notes,
@@ -480,6 +567,7 @@ def _form_page(
         slots=range(INTERVIEWER_SLOTS),
         zones=timezone_names(),
         preview=preview,
+        zone_script=Markup(BROWSER_ZONE_SCRIPT) if fresh else None,  # noqa: S704 - this module's constant
     )
 
 
@@ -516,7 +604,7 @@ def show_form():  # type: ignore[no-untyped-def]
     owner = form_owner(key)
     if owner is None:
         return _forbidden()
-    return _form_page(FormState(values=profile_values(_profile(owner))), key or "")
+    return _form_page(FormState(values=profile_values(_profile(owner))), key or "", fresh=True)
 
 
 @router.post("/form", include_in_schema=False)
@@ -532,6 +620,7 @@ def submit_form():  # type: ignore[no-untyped-def]
     state = FormState(values=values)
     request = validate_form(state, _profile(owner))
     if request is None:
+        place_list_errors(state)
         return _form_page(state, key, status=422, token=token)
     if action == "preview":
         _note_input_warnings(state, request)
@@ -558,8 +647,17 @@ def submit_form():  # type: ignore[no-untyped-def]
         status_code=303,
         content_type=HTML,
         body=f'<a href="{location}">See the plan</a>',
-        headers={"Location": location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        headers={"Location": location, "Cache-Control": NO_STORE, "Referrer-Policy": "no-referrer"},
     )
+
+
+def _skipped_step_words(detail: str) -> str:
+    """`reminder_linkedin: No interviewer has…` → `Reminder: LinkedIn — No interviewer has…`."""
+    kind, _, why = detail.partition(": ")
+    try:
+        return f"{spec(kind).label} — {why}" if why else detail
+    except UnknownKindError:
+        return detail
 
 
 @router.get("/form/done/<id>", include_in_schema=False)
@@ -591,6 +689,7 @@ def show_plan(id: str):  # type: ignore[no-untyped-def]
             "to": record.to,
             "to_name": record.to_name,
             "status": record.status,
+            "status_words": status_words(record.status, record.reason),
             "recipient_zone": record.timezone,
             "recipient_time": local_time(_parse_instant(record.due_at), record.timezone),
             "candidate_time": local_time(_parse_instant(record.due_at), candidate_zone),
@@ -599,10 +698,17 @@ def show_plan(id: str):  # type: ignore[no-untyped-def]
         }
         for record in bundle.follow_ups
     ]
-    notes = [entry["detail"] for entry in bundle.timeline if entry["event"] == "skipped"]
+    # The planner's skipped steps ("<kind>: <why>"); a draft skipped with its link is in the table, in words.
+    notes = [
+        _skipped_step_words(str(entry["detail"]))
+        for entry in bundle.timeline
+        if entry["event"] == "skipped" and not entry.get("follow_up_id")
+    ]
+    outcome = bundle.interview.get("outcome")
     return render_page(
         "done.html.j2",
         interview_id=id,
+        outcome=outcome_words(str(outcome)) if outcome else None,
         request=request,
         follow_ups=follow_ups,
         notes=notes,

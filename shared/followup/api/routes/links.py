@@ -1,5 +1,5 @@
-"""One-click links (`GET`/`POST /a/{token}`): GET shows a confirmation page and changes nothing (mail scanners
-prefetch links); POST performs the action once."""
+"""One-click links (`GET`/`POST /a/{token}`): GET shows a confirmation page — or, for a link already used, what was
+done and when — and changes nothing (mail scanners prefetch links); POST performs the action once."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ def _link_page(token: str, act: bool) -> Response[str]:
             if act and bundle is not None:
                 page = perform(deps.table, deps.publisher, bundle, claim, now)
             else:
-                page = confirmation_page(bundle, claim, token)
+                # A link already used says so when opened, not only once its button is pressed (GET reads only).
+                used = deps.table.link_use(claim.interview_id, claim.use_key) if bundle is not None else None
+                page = confirmation_page(bundle, claim, token, used=used)
         except (ClientError, BotoCoreError, PublishError):
             logger.exception("link action failed part-way", extra={"action": str(claim.action)})
             page = unavailable_page(token)

@@ -505,12 +505,9 @@ MAX_TEXT = 5000
 
 
 def _message_of(request: InterviewRequest, record: FollowUpRecord) -> RenderedMessage:
-    """What would go out: the candidate's edited wording, else the template's (action links are added at send)."""
-    from followup.messages.render import render_edited, render_follow_up
+    from followup.api.views import message_as_it_goes
 
-    if record.edited_text:
-        return render_edited(record.edited_subject or "", record.edited_text)
-    return render_follow_up(request, record.planned())
+    return message_as_it_goes(request, record)
 
 
 def _edit_page(
