@@ -143,9 +143,10 @@ def _journey(stack: RunningStack, visit: Visit, candidate: dict[str, Any], email
     page.get_by_role("link", name=re.compile("Back to")).click()
     assert "(your wording)" in page.content()
 
-    # Report the outcome.
+    # Report the outcome with the keyboard: focus the button, Enter.
+    page.get_by_role("button", name="They said no").focus()
     with page.expect_navigation():
-        page.get_by_role("button", name="They said no").click()
+        page.keyboard.press("Enter")
     assert "Stopped: they said no" in page.content()
     visit.check("interview-stopped")
     page.goto(f"{stack.url}/panel/settings")
