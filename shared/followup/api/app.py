@@ -60,7 +60,9 @@ def handle_request(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 
 def _completes_from_profile(event: dict[str, Any]) -> bool:
-    method = str(event.get("requestContext", {}).get("http", {}).get("method", "")).upper()
+    context = event.get("requestContext")
+    http = context.get("http") if isinstance(context, dict) else None
+    method = str(http.get("method", "") if isinstance(http, dict) else "").upper()
     return method == "POST" and event.get("rawPath") in ("/interviews", "/preview")
 
 
