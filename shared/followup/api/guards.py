@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -153,9 +154,13 @@ def json_depth(body: bytes) -> int:
     return deepest
 
 
+_PATCHABLE = re.compile(r"^/(interviews|candidates)/[^/]+$")
+
+
 def _expects_json_body(method: str, path: str) -> bool:
+    """Whether this route takes a JSON object (a method the path does not take gets its 405 from the resolver)."""
     if path in ("/interviews", "/preview", "/candidates"):
         return method == "POST"
-    if path.endswith("/keys"):
-        return False
-    return path.endswith("/outcome") or method == "PATCH"
+    if method == "PATCH":
+        return bool(_PATCHABLE.match(path))
+    return method == "POST" and path.startswith("/interviews/") and path.endswith("/outcome")
