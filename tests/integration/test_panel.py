@@ -437,3 +437,18 @@ def test_posts_from_another_site_are_refused_and_sign_in_links_are_capped_per_da
     for _ in range(15):
         assert _post(cloud, "/panel/sign-in", {"email": "alice@example.org"})[0] == 200
     assert len(cloud.outbox.messages) - before == 9
+
+
+def test_the_default_candidate_in_the_panel_gets_its_own_form_link_and_no_empty_settings(cloud: LocalCloud) -> None:
+    status, accepted = cloud.api("POST", "/interviews", load_example("interview.json"))
+    assert status == 202
+    cloud.advance(3 * 86400)
+    reminder = next(m for m in cloud.outbox.as_json() if "/panel/m/" in m["text"])
+    token = re.search(r"/panel/m/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)", reminder["text"]).group(1)  # type: ignore[union-attr]
+    cookie = _post(cloud, f"/panel/m/{token}", {})[1]["set-cookie"].split(";", 1)[0]
+    page = _get(cloud, "/panel", cookie)[2]
+    assert f"/form?key={cloud.form_key}" in page
+    assert accepted["interview_id"] in page
+    status, _, page = _get(cloud, "/panel/settings", cookie)
+    assert status == 200
+    assert "no stored profile" in page

@@ -202,7 +202,11 @@ def panel_home():  # type: ignore[no-untyped-def]
 
 
 def _form_url(candidate_id: str) -> str:
-    key = services().keyring().credential(candidate_id, CredentialKind.FORM_KEY) or ""
+    ring = services().keyring()
+    if is_default(candidate_id):
+        key = ring.default_form_key()
+    else:
+        key = ring.credential(candidate_id, CredentialKind.FORM_KEY) or ""
     return f"/form?key={quote(key, safe='')}"
 
 
@@ -675,6 +679,13 @@ def show_settings():  # type: ignore[no-untyped-def]
     session = _session()
     if session is None:
         return _redirect("/panel")
+    if is_default(session.candidate_id):
+        return _message(
+            200,
+            "Settings",
+            "You use this deployment's own credentials, so there is no stored profile: each interview says who you "
+            "are, how it should sound and when mail may go. Ask whoever runs it for an account to keep defaults here.",
+        )
     record = services().keyring().candidate(session.candidate_id)
     profile = dict(record.profile) if record else {}
     return _settings_page(session, {k: str(v) for k, v in profile.items() if isinstance(v, str)}, {})
