@@ -424,3 +424,25 @@ def test_pause_and_resume_over_the_json_api(cloud: LocalCloud, two: tuple[dict[s
     assert set(resumed["follow_up_ids"]) == set(paused["follow_up_ids"])
     cloud.advance(2 * 86400)
     assert any(m["tags"].get("follow_up_id") == "thank_you-0" for m in cloud.outbox.as_json())
+
+
+def test_the_operator_lists_candidates_newest_first_and_a_deleted_one_leaves_the_list(cloud: LocalCloud) -> None:
+    made = []
+    for n in range(3):
+        made.append(_create(cloud, f"Candidate {n}", f"c{n}@example.org"))
+        cloud.advance(60)
+    status, page = cloud.api("GET", "/candidates", headers=_operator(cloud))
+    assert status == 200
+    assert [row["candidate_id"] for row in page["candidates"]] == [c["candidate_id"] for c in reversed(made)]
+    assert page["candidates"][0]["name"] == "Candidate 2"
+    assert "api_key" not in json.dumps(page)
+    assert cloud.api("GET", "/candidates", headers=_bearer(made[0]["api_key"]))[0] == 403
+    assert cloud.api("GET", "/candidates")[0] == 403  # the default candidate's key
+    assert cloud.api("DELETE", f"/candidates/{made[1]['candidate_id']}", headers=_operator(cloud))[0] == 204
+    page = cloud.api("GET", "/candidates", headers=_operator(cloud))[1]
+    assert made[1]["candidate_id"] not in [row["candidate_id"] for row in page["candidates"]]
+    # Renaming shows in the list; a candidate's own interview list never holds profiles.
+    cloud.api("PATCH", f"/candidates/{made[0]['candidate_id']}", {"name": "Candidate Zero"}, headers=_operator(cloud))
+    page = cloud.api("GET", "/candidates", headers=_operator(cloud))[1]
+    assert "Candidate Zero" in [row["name"] for row in page["candidates"]]
+    assert cloud.api("GET", "/interviews", headers=_bearer(made[0]["api_key"]))[1]["interviews"] == []

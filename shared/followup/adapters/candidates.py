@@ -45,6 +45,8 @@ PROFILE_SK = "#PROFILE"
 BY_OWNER_INDEX = "ByOwner"
 OWNER = "owner"
 LISTED_AT = "listed_at"
+# The owner under which candidate profiles are listed for the operator ('#' is in no candidate id).
+CANDIDATES_OWNER = "#CANDIDATES"
 _VERSION_ATTRIBUTES = {kind: f"{kind}_version" for kind in CredentialKind}
 _PENDING = frozenset({FollowUpStatus.SCHEDULED, FollowUpStatus.AWAITING_APPROVAL, FollowUpStatus.SENDING})
 
@@ -167,6 +169,10 @@ class CandidateTable:
                 "created_at": iso_utc(now),
                 "updated_at": iso_utc(now),
                 **dict.fromkeys(_VERSION_ATTRIBUTES.values(), 1),
+                # The operator's list of candidates: the same sparse index, under an owner no candidate id can be.
+                OWNER: CANDIDATES_OWNER,
+                LISTED_AT: f"{iso_utc(now)}#{candidate_id}",
+                "display_name": str(profile.get("name", "")),
             }
             try:
                 self._client.transact_write_items(
@@ -310,13 +316,14 @@ class CandidateTable:
                 "Update": {
                     "TableName": self._table,
                     "Key": self._key(candidate_id),
-                    "UpdateExpression": "SET #profile = :profile, updated_at = :now",
+                    "UpdateExpression": "SET #profile = :profile, updated_at = :now, display_name = :name",
                     "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(deleting_since)",
                     "ExpressionAttributeNames": {"#profile": "profile"},
                     "ExpressionAttributeValues": to_item(
                         {
                             ":profile": json.dumps(dict(profile), sort_keys=True, ensure_ascii=False),
                             ":now": iso_utc(now),
+                            ":name": str(profile.get("name", "")),
                         }
                     ),
                 }
@@ -363,7 +370,8 @@ class CandidateTable:
             self._client.update_item(
                 TableName=self._table,
                 Key=self._key(candidate_id),
-                UpdateExpression="SET deleting_since = if_not_exists(deleting_since, :now)",
+                # Out of the operator's list at once (the index is sparse).
+                UpdateExpression=f"SET deleting_since = if_not_exists(deleting_since, :now) REMOVE {LISTED_AT}",
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues=to_item({":now": iso_utc(now)}),
             )
@@ -405,6 +413,23 @@ class CandidateTable:
         if limit is not None:
             kwargs["Limit"] = limit
         return kwargs
+
+    def list_candidates(self, *, limit: int, cursor: str | None) -> tuple[list[dict[str, str]], str | None]:
+        """One page of the deployment's candidates, newest first (id, name, created), and the next page's cursor."""
+        kwargs = self._listing_query(CANDIDATES_OWNER, limit=limit)
+        if cursor:
+            kwargs["ExclusiveStartKey"] = _decode_cursor(cursor, CANDIDATES_OWNER)
+        page = self._client.query(**kwargs)
+        rows = [
+            {
+                "candidate_id": str(values.get("candidate_id", "")),
+                "name": str(values.get("display_name", "")),
+                "created_at": str(values.get(LISTED_AT, "")).split("#", 1)[0],
+            }
+            for values in (from_item(raw) for raw in page.get("Items", []))
+        ]
+        last = page.get("LastEvaluatedKey")
+        return rows, (_encode_cursor(last) if last else None)
 
     def list_interviews(self, owner: str, *, limit: int, cursor: str | None) -> InterviewPage:
         """One page of the owner's interviews, newest first, each with its status and next due time."""

@@ -140,7 +140,7 @@ ROUTE_METHODS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     for pattern, methods in (
         (r"^/$", {"GET"}),
         (r"^/interviews$", {"GET", "POST"}),
-        (r"^/candidates$", {"POST"}),
+        (r"^/candidates$", {"GET", "POST"}),
         (r"^/candidates/[^/]+$", {"GET", "PATCH", "DELETE"}),
         (r"^/candidates/[^/]+/keys$", {"POST"}),
         (r"^/interviews/[^/]+$", {"GET", "PATCH", "DELETE"}),

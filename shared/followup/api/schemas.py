@@ -81,6 +81,17 @@ class CandidateView(BaseModel):
     updated_at: str
 
 
+class ListedCandidate(BaseModel):
+    candidate_id: str
+    name: str
+    created_at: str
+
+
+class CandidateList(BaseModel):
+    candidates: list[ListedCandidate]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last page")
+
+
 class CandidateCredentials(BaseModel):
     candidate_id: str
     api_key: str = Field(description="shown once: Authorization: Bearer <api_key>")

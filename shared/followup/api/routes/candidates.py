@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from followup.adapters.candidates import CandidateRecord, EmailTaken
 from followup.api import principal
 from followup.api.errors import ERROR_RESPONSES, ApiError, json_response
-from followup.api.schemas import CandidateCreated, CandidateCredentials, CandidateView, ErrorField
+from followup.api.schemas import CandidateCreated, CandidateCredentials, CandidateList, CandidateView, ErrorField
 from followup.api.services import services
 from followup.core import clock
 from followup.core.credentials import CredentialKind
@@ -104,6 +104,26 @@ def create_candidate(profile: Annotated[CandidateProfile, Body()]):  # type: ign
         raise _email_taken() from None
     body = {**_credentials(record), "profile": record.profile}
     return json_response(201, body, headers={"Cache-Control": "no-store"})
+
+
+@router.get(
+    "/candidates",
+    summary="The deployment's candidates, newest first (operator key; opaque cursor)",
+    responses={
+        200: {"description": "one page", "content": {"application/json": {"model": CandidateList}}},
+        **ERROR_RESPONSES,
+    },
+)
+def list_candidates():  # type: ignore[no-untyped-def]
+    from followup.adapters.candidates import InvalidCursor
+
+    principal.require_operator()
+    cursor = router.current_event.get_query_string_value("cursor") or None
+    try:
+        rows, next_cursor = services().candidates.list_candidates(limit=50, cursor=cursor)
+    except InvalidCursor as exc:
+        raise ApiError(400, "bad_cursor", f"{exc}: use next_cursor from the previous page") from None
+    return json_response(200, {"candidates": rows, "next_cursor": next_cursor})
 
 
 @router.get(
