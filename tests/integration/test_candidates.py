@@ -415,6 +415,8 @@ def test_pause_and_resume_over_the_json_api(cloud: LocalCloud, two: tuple[dict[s
     status, paused = cloud.api("POST", f"{path}/pause", headers=auth)
     assert status == 200, paused
     assert "thank_you-0" in paused["follow_up_ids"]
+    listed = cloud.api("GET", "/interviews", headers=auth)[1]["interviews"]
+    assert [row["status"] for row in listed] == ["paused"]
     assert cloud.api("POST", f"{path}/pause", headers=auth)[1]["follow_up_ids"] == []  # already paused
     sent = len(cloud.outbox.messages)
     cloud.advance(2 * 86400)

@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError
 from followup.adapters.records import (
     FOLLOW_UP_PREFIX,
     INTERVIEW_SK,
+    TIMELINE_PREFIX,
     epoch,
     failed_conditions,
     from_item,
@@ -446,11 +447,12 @@ class CandidateTable:
 
     def _row(self, listed: Mapping[str, Any]) -> ListedInterview | None:
         interview_id = str(listed["interview_id"])
+        # The interview item and its follow-ups only: their keys sort before the timeline's (`#` < `FU#` < `TL#`).
         response = self._client.query(
             TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": interview_pk(interview_id)}},
-            ProjectionExpression="sk, #status, due_at, outcome",
+            KeyConditionExpression="pk = :pk AND sk < :timeline",
+            ExpressionAttributeValues={":pk": {"S": interview_pk(interview_id)}, ":timeline": {"S": TIMELINE_PREFIX}},
+            ProjectionExpression="sk, #status, due_at, outcome, paused_at",
             ExpressionAttributeNames={"#status": "status"},
         )
         items = [from_item(raw) for raw in response.get("Items", [])]
@@ -466,11 +468,16 @@ class CandidateTable:
             return ListedInterview(
                 interview_id, str(listed.get("company", "")), str(listed.get("position", "")), status, None
             )
+        status = str(interview.get("status", "active"))
+        paused = any(
+            str(item["sk"]).startswith(FOLLOW_UP_PREFIX) and item.get("status") == "scheduled" and item.get("paused_at")
+            for item in items
+        )
         return ListedInterview(
             interview_id=interview_id,
             company=str(listed.get("company", "")),
             position=str(listed.get("position", "")),
-            status=str(interview.get("status", "active")),
+            status="paused" if status == "active" and paused else status,
             next_due_at=pending_due[0] if pending_due else None,
             outcome=interview.get("outcome"),
         )

@@ -64,7 +64,9 @@ class ListedInterview(BaseModel):
     interview_id: str
     company: str
     position: str
-    status: str = Field(description="active, closed (an outcome ended it) or planning (accepted, not stored yet)")
+    status: str = Field(
+        description="active, paused, closed (an outcome ended it) or planning (accepted, not stored yet)"
+    )
     outcome: str | None = None
     next_due_at: str | None = Field(description="UTC instant of the next pending follow-up, null when none")
 

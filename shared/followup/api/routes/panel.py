@@ -185,6 +185,8 @@ def panel_home():  # type: ignore[no-untyped-def]
             words = f"Stopped: {OUTCOME_WORDS.get(row.outcome or '', row.outcome or 'closed')}"
         elif row.status == "planning":
             words = "Being planned: reload in a few seconds"
+        elif row.status == "paused":
+            words = "Paused: nothing goes out until you resume"
         elif row.next_due_at:
             words = f"Next message: {_local(row.next_due_at, zone)}"
         else:
