@@ -334,6 +334,10 @@ def test_deleting_a_candidate_removes_their_interviews_schedules_and_keys(
     dynamodb = cloud.session.client("dynamodb", region_name="us-east-1")
     items = json.dumps(dynamodb.scan(TableName=cloud.provisioned.physical["FollowUpTable"])["Items"])
     assert "alice@example.org" not in items
+    # Bruno's interview is at the same company: nothing of Alice's names it (her tombstones keep no company).
+    alice_items = [item for item in json.loads(items) if item.get("owner", {}).get("S") == alice["candidate_id"]]
+    assert alice_items
+    assert all("company" not in item and "position" not in item for item in alice_items), alice_items
     # Bruno's interview and schedules are untouched; nothing of Alice's is ever sent.
     page = cloud.api("GET", "/interviews", headers=_bearer(bruno["api_key"]))[1]
     assert len(page["interviews"]) == 1

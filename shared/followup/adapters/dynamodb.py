@@ -927,9 +927,10 @@ class FollowUpTable:
         self._client.update_item(
             TableName=self._table,
             Key=to_item({"pk": intake_pk(interview_id), "sk": INTAKE_SK}),
-            # Without `listed_at` the tombstone leaves its owner's list (the ByOwner index is sparse).
-            UpdateExpression="SET " + ", ".join(sets) + f" REMOVE document, {LISTED_AT}",
-            ExpressionAttributeNames={"#state": "state"},
+            # Nothing of the interview stays on its tombstone: not the document, not the company or position, and
+            # without `listed_at` it leaves its owner's list (the ByOwner index is sparse).
+            UpdateExpression="SET " + ", ".join(sets) + f" REMOVE document, company, #position, {LISTED_AT}",
+            ExpressionAttributeNames={"#state": "state", "#position": "position"},
             ExpressionAttributeValues=to_item(values),
         )
 

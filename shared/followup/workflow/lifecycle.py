@@ -332,7 +332,7 @@ def delete_anywhere(
         if intake.pending and table.record_early_action(
             intake,
             attributes={"state": ClaimState.DELETED, "deleted_at": iso_utc(now)},
-            remove=("document",),
+            remove=("document", "company", "position", "listed_at"),  # gone from its owner's list too
             expires_at=now + TOMBSTONE_LIFETIME,
         ):
             if intake.natural_key:
