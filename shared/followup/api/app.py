@@ -19,6 +19,7 @@ from followup.api.guards import guard_request
 from followup.api.principal import acting_as
 from followup.api.routes import candidates, form, home, interviews, links, panel
 from followup.api.schemas import ErrorField, error_body
+from followup.api.services import services
 from followup.workflow.lifecycle import ConcurrentChange
 
 logger = Logger(child=True)
@@ -39,14 +40,16 @@ def handle_request(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     from followup.api.replay import once_per_signature
 
     try:
+        # One key ring for the request: the guard and the profile defaults read a candidate's profile once.
+        ring = services().keyring()
         try:
-            credentials = guard_request(event)
+            credentials = guard_request(event, ring)
         except ApiError as exc:
             logger.info("request rejected", extra={"status": exc.status, "code": exc.code})
             return lambda_error_response(exc)
         try:
             if credentials is not None and not credentials.operator and _completes_from_profile(event):
-                candidates.apply_profile_defaults(event, credentials.candidate_id)
+                candidates.apply_profile_defaults(event, credentials.candidate_id, ring)
             with acting_as(credentials):
                 return once_per_signature(event, credentials, lambda: app.resolve(event, context))
         except (ClientError, BotoCoreError) as exc:  # the signature record itself could not be read or written

@@ -14,7 +14,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from followup.api.auth import AuthenticationError, Credentials, identify
+from followup.api.auth import AuthenticationError, Credentials, KeyRing, identify
 from followup.api.errors import ApiError
 from followup.api.schemas import ErrorField
 from followup.api.services import services
@@ -95,7 +95,7 @@ def _check_json_media_type(headers: dict[str, str]) -> None:
         raise ApiError(415, "unsupported_media_type", "JSON bodies must be UTF-8 (charset=utf-8)")
 
 
-def guard_request(event: dict[str, Any]) -> Credentials | None:
+def guard_request(event: dict[str, Any], ring: KeyRing | None = None) -> Credentials | None:
     """Reject oversized, wrongly typed, malformed or unauthenticated requests before any route runs.
 
     Returns the credentials a JSON route's request proved (None for the form and link routes, which carry their
@@ -111,7 +111,7 @@ def guard_request(event: dict[str, Any]) -> Credentials | None:
     if not _needs_credentials(method, path):
         return None
     try:
-        credentials = identify(headers, body, services().keyring(), now=signature_now())
+        credentials = identify(headers, body, ring or services().keyring(), now=signature_now())
     except AuthenticationError as exc:
         raise ApiError(401, "unauthorized", str(exc)) from None
     if method in {"POST", "PATCH", "PUT"} and body:

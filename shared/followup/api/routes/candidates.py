@@ -5,7 +5,7 @@ candidate's id is `404` to them."""
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import Response
@@ -27,6 +27,9 @@ from followup.domain.candidates import (
     CandidateProfile,
     with_profile_defaults,
 )
+
+if TYPE_CHECKING:
+    from followup.api.keyring import ApiKeyRing
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 
@@ -250,14 +253,14 @@ def delete_candidate(id: str):  # type: ignore[no-untyped-def]
     return Response(status_code=204, content_type="application/json", body="")
 
 
-def apply_profile_defaults(event: dict[str, Any], candidate_id: str) -> None:
+def apply_profile_defaults(event: dict[str, Any], candidate_id: str, ring: ApiKeyRing) -> None:
     """A created candidate's `POST /interviews` and `POST /preview` leave out what their profile knows: the body is
     completed from it before validation (the signature was checked on the raw body already)."""
     if candidate_id == DEFAULT_CANDIDATE:
         return
     from followup.api.guards import raw_body
 
-    record = services().keyring().candidate(candidate_id)
+    record = ring.candidate(candidate_id)
     if record is None:
         return
     try:

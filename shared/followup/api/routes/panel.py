@@ -9,6 +9,7 @@ nothing without it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, quote
@@ -647,25 +648,23 @@ def skip_message(id: str, follow_up_id: str):  # type: ignore[no-untyped-def]
 def pause_all(id: str):  # type: ignore[no-untyped-def]
     from followup.workflow.lifecycle import pause
 
-    found = _interview_post(id)
-    if isinstance(found, Response):
-        return found
-    _, bundle = found
-    paused = pause(services().table, bundle, clock.now())
-    return _redirect(f"/panel/interviews/{id}?done={'paused' if paused else 'nothing'}")
+    return _hold_or_release(id, lambda bundle: pause(services().table, bundle, clock.now()), "paused")
 
 
 @router.post("/panel/interviews/<id>/resume", include_in_schema=False)
 def resume_all(id: str):  # type: ignore[no-untyped-def]
     from followup.workflow.lifecycle import resume
 
-    found = _interview_post(id)
+    deps = services()
+    return _hold_or_release(id, lambda bundle: resume(deps.table, deps.publisher, bundle, clock.now()), "resumed")
+
+
+def _hold_or_release(interview_id: str, act: Callable[[InterviewBundle], list[str]], done: str) -> Response[str]:
+    found = _interview_post(interview_id)
     if isinstance(found, Response):
         return found
-    _, bundle = found
-    deps = services()
-    resumed = resume(deps.table, deps.publisher, bundle, clock.now())
-    return _redirect(f"/panel/interviews/{id}?done={'resumed' if resumed else 'nothing'}")
+    changed = act(found[1])
+    return _redirect(f"/panel/interviews/{interview_id}?done={done if changed else 'nothing'}")
 
 
 @router.post("/panel/interviews/<id>/stop", include_in_schema=False)
