@@ -633,3 +633,19 @@ def test_note_shorthand_is_left_out_with_a_warning(value: str) -> None:
     assert as_background("three years as a team leader of 25 people on night shifts") == (
         "three years as a team leader of 25 people on night shifts"
     )
+
+
+def test_names_typed_in_one_case_are_written_as_names_and_spanish_titles_are_titles() -> None:
+    from followup.messages.names import greeting_for, proper_case
+
+    assert proper_case("DR. JUAN P. ROSSI") == "Dr. Juan P. Rossi"
+    assert proper_case("mateo fernández") == "Mateo Fernández"
+    assert proper_case("siobhán o'connor") == "Siobhán O'Connor"
+    assert proper_case("juan de la cruz") == "Juan de la Cruz"
+    assert proper_case("okonkwo-hale") == "Okonkwo-Hale"
+    assert proper_case("Ludwig van Beethoven") == "Ludwig van Beethoven"  # mixed case: the person's own
+    assert proper_case("McDonald") == "McDonald"
+    assert greeting_for("Lic. Carolina Paz", "warm", salutation=None, country="AR").name == "Carolina"
+    assert greeting_for("Lic. Carolina Paz", "formal", salutation=None, country="AR").name == "Lic. Paz"
+    assert greeting_for("DR. JUAN ROSSI", "formal", salutation=None, country="AR").name == "Dr. Rossi"
+    assert greeting_for("DR. JUAN ROSSI", "warm", salutation=None, country="AR").name == "Juan"

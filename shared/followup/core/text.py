@@ -26,7 +26,9 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Titles that may precede a name (lower case, without the full stop); never mistaken for a given name.
 HONORIFICS = frozenset(
     {"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "professor", "sir", "dame", "pharm", "eng", "engr", "judge",
-     "rev", "hon", "mme", "madame", "monsieur", "herr", "frau", "sra", "srta", "dott", "ing", "capt"}
+     "rev", "hon", "mme", "madame", "monsieur", "herr", "frau", "sra", "srta", "dott", "ing", "capt",
+     # Spanish, Portuguese and Italian academic and professional titles ("Lic. Carolina Paz", "Dra. Ruiz").
+     "lic", "lcda", "lcdo", "dra", "sr", "arq", "mtro", "mtra", "mag", "avv"}
 )  # fmt: skip
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = (

@@ -21,7 +21,7 @@ from followup.domain.kinds import FollowUpKind
 from followup.domain.models import Interviewer, InterviewRequest, PlannedFollowUp
 from followup.messages.fields import advice_for_role
 from followup.messages.intake import Intake, keywords, read_intake
-from followup.messages.names import candidate_preferred_name, given_name, greeting_for, short_company
+from followup.messages.names import candidate_preferred_name, given_name, greeting_for, proper_case, short_company
 
 __all__ = ["TEMPLATE_VARIABLES", "VARIANTS", "addressee", "panel_allocation", "template_context"]
 
@@ -226,7 +226,7 @@ def template_context(request: InterviewRequest, follow_up: PlannedFollowUp, *, t
     preposition, noun = _meeting(request)
     country = person.country or request.company.country
     greeting = greeting_for(person.name, tone, salutation=person.salutation, country=country)
-    candidate_name = clean(request.candidate.name)
+    candidate_name = proper_case(clean(request.candidate.name))
     preferred = candidate_preferred_name(
         request.candidate.name, request.candidate.preferred_name, request.candidate.signature, request.candidate.country
     )

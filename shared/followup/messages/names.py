@@ -56,7 +56,29 @@ _PARTICLES = frozenset(
         "st",
     ]
 )
-_ABBREVIATED = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof"})
+_ABBREVIATED = frozenset(
+    {"dr", "mr", "mrs", "ms", "mx", "prof", "lic", "lcda", "lcdo", "dra", "sr", "sra", "srta", "arq", "mtro", "mtra"}
+)
+# Particles that stay lower-case inside a name typed all in one case ("juan de la cruz" → "Juan de la Cruz").
+_PARTICLES = frozenset({"de", "del", "della", "di", "da", "das", "do", "dos", "du", "la", "le", "van", "von", "der",
+                        "den", "ter", "y", "e", "bin", "binti", "al"})  # fmt: skip
+
+
+def proper_case(name: str) -> str:
+    """A name typed all in capitals or all in lower case, as it is written ("DR. JUAN P. ROSSI" → "Dr. Juan P.
+    Rossi", "siobhán o'connor" → "Siobhán O'Connor"); a name with any mixed case is the person's own: unchanged."""
+    letters = [char for char in name if char.isalpha()]
+    if not letters or not (all(char.isupper() for char in letters) or all(char.islower() for char in letters)):
+        return name
+    words = []
+    for index, word in enumerate(name.split(" ")):
+        if index and word.lower() in _PARTICLES:
+            words.append(word.lower())
+            continue
+        words.append(re.sub(r"(^|[-'’])(\w)", lambda m: m.group(1) + m.group(2).upper(), word.lower()))
+    return " ".join(words)
+
+
 # Scripts whose names are written family name first (Han, kana, Hangul): the order of a romanised name is unclear.
 _FAMILY_FIRST_SCRIPT = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
@@ -155,7 +177,7 @@ class Greeting:
 def split_honorific(name: str) -> tuple[str | None, list[str]]:
     """("Dr.", ["Patricia", "Okonkwo-Hale"]) for "Dr. Patricia Okonkwo-Hale"; (None, tokens) without one. Stacked
     titles ("Prof. Dr. Hans-Peter Müller") keep the first, the highest, and drop the rest."""
-    tokens = _clean(name).split(" ")
+    tokens = proper_case(_clean(name)).split(" ")
     if len(tokens) > 1 and tokens[0].rstrip(".").lower() in HONORIFICS:
         bare = tokens[0].rstrip(".")
         # "Dr" and "Dr." are both written; the greeting uses the dotted form for abbreviations.
