@@ -142,8 +142,22 @@ class Outbox:
         return message
 
     def as_json(self) -> list[dict[str, Any]]:
+        """Every message SES accepted, the candidate's copies included (what `GET /_local/outbox` lists)."""
         with self._lock:
             return [message.to_json() for message in self.messages]
+
+    def follow_ups(self) -> list[dict[str, Any]]:
+        """The messages themselves: to interviewers, reminders, drafts and notices, without the candidate's copies."""
+        return [message for message in self.as_json() if not is_copy(message)]
+
+    def copies(self) -> list[dict[str, Any]]:
+        """The candidate's own copies of what went out in their name."""
+        return [message for message in self.as_json() if is_copy(message)]
+
+
+def is_copy(message: dict[str, Any]) -> bool:
+    """A candidate's copy of a message sent in their name (tagged `kind=copy`), as `Outbox.as_json` lists it."""
+    return message.get("tags", {}).get("kind") == "copy"
 
 
 def _iso(instant: datetime) -> str:

@@ -468,10 +468,11 @@ def _describe(record: dict[str, Any]) -> str:
     """A sent message for the activity line: its kind and ids only (no name, address or subject)."""
     tags = record.get("tags") or {}
     parts = [str(tags.get("kind", "message"))]
-    if tags.get("follow_up_id"):
-        parts.append(str(tags["follow_up_id"]))
-    if tags.get("interview_id"):
-        parts.append(f"of interview {tags['interview_id']}")
+    if tags.get("follow_up_id") or tags.get("copy_of"):
+        parts.append(str(tags.get("follow_up_id") or f"of {tags['copy_of']}"))
+    interview_id = tags.get("interview_id") or tags.get("copy_of_interview")
+    if interview_id:
+        parts.append(f"of interview {interview_id}")
     parts.append(f"as message {record['message_id']}")
     return " ".join(parts)
 

@@ -103,7 +103,15 @@ def test_bearer_submission_is_sent_when_the_clock_passes_its_due_time(stack: Run
     thank_yous = [message for message in sent if message["tags"]["kind"] == "thank_you"]
     assert [message["to"] for message in thank_yous] == [["Grace Hopper <grace@ae.example>"]]
     mail = thank_yous[0]
-    assert mail["bcc"] == ["Ada Lovelace <ada@example.com>"]
+    assert mail["bcc"] == []
+    # The candidate's own copy, with the manage link the interviewer's mail never carries
+    messages = stack.get("/_local/outbox").json()
+    (copy,) = [m for m in messages if m["tags"].get("copy_of_interview") == interview_id]
+    assert copy["to"] == ["Ada Lovelace <ada@example.com>"]
+    assert copy["tags"]["copy_of"] == "thank_you-0"
+    assert mail["text"] in copy["text"]
+    assert f"{stack.url}/panel/m/" in copy["text"]
+    assert "/panel/m/" not in mail["text"]
     assert mail["headers"]["X-Followup-Interview"] == interview_id
     assert mail["sent_at"] == planned["thank_you-0"]["due_at"]
     assert f"{interview_id}-thank_you-0" not in _schedule_names(stack)
@@ -131,7 +139,7 @@ def test_bearer_submission_is_sent_when_the_clock_passes_its_due_time(stack: Run
     stack.advance(60 * 86400)
 
     # Then every follow-up was sent exactly once and no schedule is left
-    sent_ids = [message["tags"]["follow_up_id"] for message in _outbox_for(stack, interview_id)]
+    sent_ids = [message["tags"].get("follow_up_id") for message in _outbox_for(stack, interview_id)]
     assert sorted(sent_ids) == sorted(planned)
     assert stack.get("/_local/schedules").json() == {"Schedules": []}
 

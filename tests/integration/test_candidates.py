@@ -343,7 +343,7 @@ def test_deleting_a_candidate_removes_their_interviews_schedules_and_keys(
     assert len(page["interviews"]) == 1
     assert 0 < len(cloud.pending_schedules()) < bruno_schedules
     cloud.advance(30 * 86400)
-    assert all("alice@example.org" not in json.dumps(m) for m in cloud.outbox.as_json())
+    assert all("alice@example.org" not in json.dumps(m) for m in cloud.outbox.follow_ups())
 
 
 @contextlib.contextmanager
@@ -429,7 +429,7 @@ def test_pause_and_resume_over_the_json_api(cloud: LocalCloud, two: tuple[dict[s
     assert status == 200
     assert set(resumed["follow_up_ids"]) == set(paused["follow_up_ids"])
     cloud.advance(2 * 86400)
-    assert any(m["tags"].get("follow_up_id") == "thank_you-0" for m in cloud.outbox.as_json())
+    assert any(m["tags"].get("follow_up_id") == "thank_you-0" for m in cloud.outbox.follow_ups())
 
 
 def test_the_operator_lists_candidates_newest_first_and_a_deleted_one_leaves_the_list(cloud: LocalCloud) -> None:

@@ -52,9 +52,9 @@ def test_the_sender_sends_with_the_custom_templates_under_its_prefix(cloud: Loca
     assert status == 202, accepted
     cloud.advance(18 * 3600)
 
-    (thank_you,) = [m for m in cloud.outbox.as_json() if m["tags"]["follow_up_id"] == "thank_you-0"]
+    (thank_you,) = [m for m in cloud.outbox.follow_ups() if m["tags"].get("follow_up_id") == "thank_you-0"]
     assert "work fits the team well, and I am very interested in joining." in " ".join(thank_you["text"].split())
     # A kind the set does not define keeps the built-in wording.
     cloud.advance(14 * 86400)
-    (check_in,) = [m for m in cloud.outbox.as_json() if m["tags"]["follow_up_id"] == "check_in"]
+    (check_in,) = [m for m in cloud.outbox.follow_ups() if m["tags"].get("follow_up_id") == "check_in"]
     assert "fits the team well" not in check_in["text"]

@@ -36,8 +36,8 @@ def interview_items(cloud: LocalCloud) -> list[str]:
 
 def emails_per_follow_up(cloud: LocalCloud) -> Counter[tuple[str, str]]:
     return Counter(
-        (m["tags"]["interview_id"], m["tags"]["follow_up_id"])
-        for m in cloud.outbox.as_json()
+        (m["tags"].get("interview_id"), m["tags"].get("follow_up_id"))
+        for m in cloud.outbox.follow_ups()
         if m["tags"]["kind"] not in {"draft", "notice"}
     )
 

@@ -63,7 +63,7 @@ def _thank_you_sent(cloud: LocalCloud) -> tuple[str, dict[str, Any]]:
     status, accepted = cloud.api("POST", "/interviews", load_example("interview.json"))
     assert status == 202, accepted
     cloud.advance(18 * 3600)
-    (mail,) = [m for m in cloud.outbox.as_json() if m["tags"].get("follow_up_id") == "thank_you-0"]
+    (mail,) = [m for m in cloud.outbox.follow_ups() if m["tags"].get("follow_up_id") == "thank_you-0"]
     return str(accepted["interview_id"]), mail
 
 
@@ -110,7 +110,7 @@ def _invoke(cloud: LocalCloud, event: Any) -> dict[str, Any]:
 
 
 def _to(cloud: LocalCloud, address: str) -> int:
-    return sum(1 for m in cloud.outbox.as_json() if any(address in to for to in m["to"]))
+    return sum(1 for m in cloud.outbox.follow_ups() if any(address in to for to in m["to"]))
 
 
 # -- bounces and complaints -------------------------------------------------------------------------------------

@@ -235,7 +235,7 @@ def test_hostile_names_and_markup_never_reach_a_header_unsanitised(deployment: O
     cloud.advance(40 * 86400)
 
     # Then every email went to exactly its own recipient, replies to the candidate, single-line subject
-    sent = [m for m in cloud.outbox.as_json() if m["tags"].get("interview_id") == accepted["interview_id"]]
+    sent = [m for m in cloud.outbox.follow_ups() if m["tags"].get("interview_id") == accepted["interview_id"]]
     assert len(sent) == len(accepted["follow_ups"])
     allowed = {"grace@ae.example", "ada@example.com"}
     for mail in sent:

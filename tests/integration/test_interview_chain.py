@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import UTC, datetime
 from email.utils import parseaddr
@@ -66,13 +67,15 @@ def test_sample_interview_is_planned_scheduled_and_sent_once(cloud: LocalCloud) 
     # When the clock passes the thank-you's due time
     cloud.advance(18 * 3600)
 
-    # Then exactly the thank-you went to Grace, copied to the candidate, replies going to the candidate
-    sent = cloud.outbox.as_json()
+    # Then exactly the thank-you went to Grace, and to her only (no Bcc), replies going to the candidate
+    sent = cloud.outbox.follow_ups()
     thank_yous = [m for m in sent if m["tags"]["kind"] == "thank_you"]
     assert len(thank_yous) == 1
     mail = thank_yous[0]
     assert mail["to"] == ["Grace Hopper <grace@ae.example>"]
-    assert mail["bcc"] == ["Ada Lovelace <ada@example.com>"]
+    assert mail["bcc"] == []
+    assert mail["cc"] == []
+    assert "/panel/" not in mail["text"] + mail["html"]
     assert mail["reply_to"] == ["Ada Lovelace <ada@example.com>"]
     # From shows the candidate's own name, nothing added; the address is the deployment's (Ada's is not verified)
     assert mail["from"] == f"Ada Lovelace <{cloud.provisioned.parameters['SenderEmail']}>"
@@ -87,6 +90,22 @@ def test_sample_interview_is_planned_scheduled_and_sent_once(cloud: LocalCloud) 
     assert "Senior Data Engineer" in mail["text"]
     assert "moving nightly batch ETL to streaming" in mail["text"]
     assert mail["sent_at"] == "2026-11-25T14:00:00Z"
+    # And the candidate got their own copy: what went, to whom, when in both zones, and the manage link
+    (copy,) = cloud.outbox.copies()
+    assert copy["to"] == ["Ada Lovelace <ada@example.com>"]
+    assert copy["from"] == f"Interview Follow-ups <{cloud.provisioned.parameters['SenderEmail']}>"
+    assert copy["subject"] == f"Sent: {mail['subject']}"[:70]
+    assert copy["tags"] == {"copy_of_interview": accepted["interview_id"], "copy_of": "thank_you-0", "kind": "copy"}
+    assert copy["text"].startswith("Sent in your name to Grace Hopper <grace@ae.example> on ")
+    assert mail["text"] in copy["text"]
+    assert f"Subject: {mail['subject']}" in copy["text"]
+    manage = re.search(r"https?://[^/\s]+(/panel/m/[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)", copy["text"])
+    assert manage is not None, copy["text"]
+    assert manage.group(0) in copy["html"]
+    status, headers, _ = cloud.http(
+        "POST", manage.group(1), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert (status, headers["location"]) == (303, f"/panel/interviews/{accepted['interview_id']}")
     assert "\r" not in mail["subject"]
     assert "\n" not in mail["subject"]
     assert len(mail["subject"]) <= 70
@@ -116,13 +135,13 @@ def test_sample_interview_is_planned_scheduled_and_sent_once(cloud: LocalCloud) 
 
     # Then each follow-up was sent exactly once, and no schedule is left
     by_follow_up: dict[str, int] = {}
-    for message in cloud.outbox.as_json():
-        by_follow_up[message["tags"]["follow_up_id"]] = by_follow_up.get(message["tags"]["follow_up_id"], 0) + 1
+    for message in cloud.outbox.follow_ups():
+        by_follow_up[message["tags"].get("follow_up_id")] = by_follow_up.get(message["tags"].get("follow_up_id"), 0) + 1
     assert by_follow_up == dict.fromkeys(kinds, 1)
     assert cloud.pending_schedules() == []
     status, view = cloud.api("GET", f"/interviews/{accepted['interview_id']}")
     assert {f["status"] for f in view["follow_ups"]} == {"sent"}
-    check_in_mail = next(m for m in cloud.outbox.as_json() if m["tags"]["follow_up_id"] == "check_in")
+    check_in_mail = next(m for m in cloud.outbox.follow_ups() if m["tags"].get("follow_up_id") == "check_in")
     assert check_in_mail["sent_at"] == "2026-12-07T15:00:00Z"
 
 
@@ -135,7 +154,9 @@ def test_panel_interview_sends_distinct_thank_yous_in_each_recipients_morning(cl
     cloud.advance(86400)
 
     # Then each interviewer got their own thank-you, in their own morning, citing their own topics
-    thank_yous = {m["tags"]["follow_up_id"]: m for m in cloud.outbox.as_json() if m["tags"]["kind"] == "thank_you"}
+    thank_yous = {
+        m["tags"].get("follow_up_id"): m for m in cloud.outbox.follow_ups() if m["tags"]["kind"] == "thank_you"
+    }
     assert set(thank_yous) == {"thank_you-0", "thank_you-1"}
     assert "testing stream processors" in thank_yous["thank_you-1"]["text"]
     assert "testing stream processors" not in thank_yous["thank_you-0"]["text"]
@@ -245,7 +266,7 @@ def test_throttled_send_is_retried_and_sent_once(cloud: LocalCloud) -> None:
     cloud.advance(18 * 3600)
 
     # Then it went out once, after the refusals
-    thank_yous = [m for m in cloud.outbox.as_json() if m["tags"]["follow_up_id"] == "thank_you-0"]
+    thank_yous = [m for m in cloud.outbox.follow_ups() if m["tags"].get("follow_up_id") == "thank_you-0"]
     assert len(thank_yous) == 1
     assert refusals["left"] == 0
     _status, view = cloud.api("GET", f"/interviews/{accepted['interview_id']}")
@@ -274,7 +295,7 @@ def test_crash_after_send_before_mark_sent_is_failed_and_never_resent(cloud: Loc
             cloud.advance(18 * 3600)
     finally:
         dynamodb.FollowUpTable.mark_sent = original  # type: ignore[method-assign]
-    assert len([m for m in cloud.outbox.as_json() if m["tags"]["follow_up_id"] == "thank_you-0"]) == 1
+    assert len([m for m in cloud.outbox.follow_ups() if m["tags"].get("follow_up_id") == "thank_you-0"]) == 1
 
     # When the message comes back after the claim's lease
     cloud.clock.advance(200)
@@ -285,7 +306,7 @@ def test_crash_after_send_before_mark_sent_is_failed_and_never_resent(cloud: Loc
     cloud.drain_queues()
 
     # Then it is marked failed with the reason, never sent a second time
-    assert len([m for m in cloud.outbox.as_json() if m["tags"]["follow_up_id"] == "thank_you-0"]) == 1
+    assert len([m for m in cloud.outbox.follow_ups() if m["tags"].get("follow_up_id") == "thank_you-0"]) == 1
     _status, view = cloud.api("GET", f"/interviews/{accepted['interview_id']}")
     state = {f["id"]: f for f in view["follow_ups"]}["thank_you-0"]
     assert state["status"] == "failed"
@@ -316,7 +337,7 @@ def test_a_candidate_whose_domain_is_a_verified_identity_sends_from_their_own_ad
     cloud.advance(18 * 3600)
 
     # Then it goes from Ada's own address under her own name, replies still to her
-    (mail,) = [m for m in cloud.outbox.as_json() if m["tags"]["kind"] == "thank_you"]
+    (mail,) = [m for m in cloud.outbox.follow_ups() if m["tags"]["kind"] == "thank_you"]
     assert mail["from"] == "Ada Lovelace <ada@example.com>"
     assert mail["reply_to"] == ["Ada Lovelace <ada@example.com>"]
 
@@ -332,7 +353,7 @@ def test_with_send_from_candidate_address_off_every_mail_goes_from_the_sender_ad
         cloud.advance(18 * 3600)
 
         # Then it goes from SenderEmail, replies still to Ada
-        (mail,) = [m for m in cloud.outbox.as_json() if m["tags"]["kind"] == "thank_you"]
+        (mail,) = [m for m in cloud.outbox.follow_ups() if m["tags"]["kind"] == "thank_you"]
         assert parseaddr(mail["from"])[1] == cloud.provisioned.parameters["SenderEmail"]
         assert mail["reply_to"] == ["Ada Lovelace <ada@example.com>"]
 
@@ -389,7 +410,7 @@ def test_paused_sending_fails_nothing_and_keeps_the_work(cloud: LocalCloud) -> N
     # waits PAUSED_RETRY_SECONDS), where a redrive sends it when sending resumes
     _status, view = cloud.api("GET", f"/interviews/{accepted['interview_id']}")
     assert {f["id"]: f["status"] for f in view["follow_ups"]}["thank_you-0"] == "scheduled"
-    assert not [m for m in cloud.outbox.as_json() if m["tags"]["follow_up_id"] == "thank_you-0"]
+    assert not [m for m in cloud.outbox.follow_ups() if m["tags"].get("follow_up_id") == "thank_you-0"]
     kept = []
     for queue in ("SendQueue", "SendDeadLetterQueue"):
         url = cloud.provisioned.physical[queue]

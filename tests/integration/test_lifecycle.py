@@ -34,7 +34,7 @@ def _statuses(cloud: LocalCloud, interview_id: str) -> dict[str, str]:
 
 
 def _sent_ids(cloud: LocalCloud) -> list[str]:
-    return [m["tags"]["follow_up_id"] for m in cloud.outbox.as_json()]
+    return [m["tags"].get("follow_up_id") for m in cloud.outbox.follow_ups()]
 
 
 def test_rejection_after_the_thank_you_stops_all_mail_and_leaves_no_schedule(cloud: LocalCloud) -> None:
@@ -95,7 +95,7 @@ def test_moving_the_decision_date_two_weeks_later_sends_nothing_before_it(cloud:
     assert "check_in" not in _sent_ids(cloud)
     assert "final" not in _sent_ids(cloud)
     cloud.advance(4 * 86400)
-    check_in_mail = next(m for m in cloud.outbox.as_json() if m["tags"]["follow_up_id"] == "check_in")
+    check_in_mail = next(m for m in cloud.outbox.follow_ups() if m["tags"].get("follow_up_id") == "check_in")
     assert check_in_mail["sent_at"] == "2026-12-21T15:00:00Z"
     assert "December 18" in check_in_mail["text"]
 
@@ -163,7 +163,9 @@ def _review_payload() -> dict:
 
 def _draft_links(cloud: LocalCloud, follow_up_id: str) -> dict[str, str]:
     draft = next(
-        m for m in cloud.outbox.as_json() if m["tags"] == {**m["tags"], "kind": "draft", "follow_up_id": follow_up_id}
+        m
+        for m in cloud.outbox.follow_ups()
+        if m["tags"] == {**m["tags"], "kind": "draft", "follow_up_id": follow_up_id}
     )
     tokens = LINK.findall(draft["text"])
     assert len(tokens) == 3, draft["text"]
@@ -179,10 +181,10 @@ def test_review_mode_sends_a_draft_and_approval_sends_it_once(cloud: LocalCloud)
     cloud.advance(18 * 3600)
 
     # Then the candidate gets a draft with links, nothing goes to the interviewer, status awaiting_approval
-    drafts = [m for m in cloud.outbox.as_json() if m["tags"]["kind"] == "draft"]
+    drafts = [m for m in cloud.outbox.follow_ups() if m["tags"]["kind"] == "draft"]
     assert len(drafts) == 1
     assert drafts[0]["to"] == ["Ada Lovelace <ada@example.com>"]
-    assert not [m for m in cloud.outbox.as_json() if "grace@ae.example" in " ".join(m["to"])]
+    assert not [m for m in cloud.outbox.follow_ups() if "grace@ae.example" in " ".join(m["to"])]
     assert _statuses(cloud, interview_id)["thank_you-0"] == "awaiting_approval"
     links = _draft_links(cloud, "thank_you-0")
 
@@ -197,7 +199,7 @@ def test_review_mode_sends_a_draft_and_approval_sends_it_once(cloud: LocalCloud)
     status, _, page = cloud.http("POST", f"/a/{links['approve']}")
     assert status == 200, page
     cloud.advance(180)
-    to_grace = [m for m in cloud.outbox.as_json() if m["to"] == ["Grace Hopper <grace@ae.example>"]]
+    to_grace = [m for m in cloud.outbox.follow_ups() if m["to"] == ["Grace Hopper <grace@ae.example>"]]
     assert len(to_grace) == 1
     assert to_grace[0]["tags"]["kind"] == "thank_you"
     assert _statuses(cloud, interview_id)["thank_you-0"] == "sent"
@@ -212,8 +214,8 @@ def test_review_mode_sends_a_draft_and_approval_sends_it_once(cloud: LocalCloud)
         len(
             [
                 m
-                for m in cloud.outbox.as_json()
-                if m["tags"]["follow_up_id"] == "thank_you-0" and m["tags"]["kind"] == "thank_you"
+                for m in cloud.outbox.follow_ups()
+                if m["tags"].get("follow_up_id") == "thank_you-0" and m["tags"]["kind"] == "thank_you"
             ]
         )
         == 1
@@ -238,12 +240,12 @@ def test_review_mode_without_an_answer_the_draft_is_dropped_and_the_candidate_to
     cloud.advance(25 * 3600)
     statuses = _statuses(cloud, accepted["interview_id"])
     assert statuses["thank_you-0"] == "cancelled"
-    notices = [m for m in cloud.outbox.as_json() if m["tags"]["kind"] == "notice"]
+    notices = [m for m in cloud.outbox.follow_ups() if m["tags"]["kind"] == "notice"]
     assert len(notices) == 1
     assert "not sent" in notices[0]["text"]
     # The expired link no longer works
     assert cloud.http("POST", f"/a/{links['approve']}")[0] == 403
-    assert not [m for m in cloud.outbox.as_json() if m["to"] == ["Grace Hopper <grace@ae.example>"]]
+    assert not [m for m in cloud.outbox.follow_ups() if m["to"] == ["Grace Hopper <grace@ae.example>"]]
 
 
 def test_review_mode_skip_and_stop_links(cloud: LocalCloud) -> None:
@@ -257,7 +259,7 @@ def test_review_mode_skip_and_stop_links(cloud: LocalCloud) -> None:
     statuses = _statuses(cloud, interview_id)
     assert statuses["check_in"] == statuses["final"] == "cancelled"
     cloud.advance(60 * 86400)
-    assert not [m for m in cloud.outbox.as_json() if m["to"] == ["Grace Hopper <grace@ae.example>"]]
+    assert not [m for m in cloud.outbox.follow_ups() if m["to"] == ["Grace Hopper <grace@ae.example>"]]
     events = [e["event"] for e in _view(cloud, interview_id)["timeline"]]
     assert "skipped" in events
     assert "stopped" in events
@@ -266,7 +268,7 @@ def test_review_mode_skip_and_stop_links(cloud: LocalCloud) -> None:
 def test_candidate_task_carries_a_done_link(cloud: LocalCloud) -> None:
     accepted = _submit(cloud, load_example("interview.json"))
     cloud.advance(4 * 86400)  # Thanksgiving (US company) pushes the LinkedIn reminder to Friday
-    reminder = next(m for m in cloud.outbox.as_json() if m["tags"]["kind"] == "reminder_linkedin")
+    reminder = next(m for m in cloud.outbox.follow_ups() if m["tags"]["kind"] == "reminder_linkedin")
     assert reminder["to"] == ["Ada Lovelace <ada@example.com>"]
     assert reminder["bcc"] == []
     token = LINK.findall(reminder["text"])[-1]
@@ -314,8 +316,8 @@ def test_an_auto_mode_message_the_linter_would_hold_goes_to_the_candidate_as_a_d
     cloud.advance(18 * 3600)
 
     # Then nothing goes to Grace: the candidate gets the draft with the reason and links, awaiting approval
-    assert not [m for m in cloud.outbox.as_json() if m["to"] == ["Grace Hopper <grace@ae.example>"]]
-    (draft,) = [m for m in cloud.outbox.as_json() if m["tags"]["kind"] == "draft"]
+    assert not [m for m in cloud.outbox.follow_ups() if m["to"] == ["Grace Hopper <grace@ae.example>"]]
+    (draft,) = [m for m in cloud.outbox.follow_ups() if m["tags"]["kind"] == "draft"]
     assert draft["to"] == ["Ada Lovelace <ada@example.com>"]
     assert "capitalised mid-sentence, as typed: Design" in draft["text"]
     assert _statuses(cloud, interview_id)["thank_you-0"] == "awaiting_approval"
@@ -324,6 +326,6 @@ def test_an_auto_mode_message_the_linter_would_hold_goes_to_the_candidate_as_a_d
     links = _draft_links(cloud, "thank_you-0")
     assert cloud.http("POST", f"/a/{links['approve']}")[0] == 200
     cloud.advance(180)
-    to_grace = [m for m in cloud.outbox.as_json() if m["to"] == ["Grace Hopper <grace@ae.example>"]]
+    to_grace = [m for m in cloud.outbox.follow_ups() if m["to"] == ["Grace Hopper <grace@ae.example>"]]
     assert [m["tags"]["kind"] for m in to_grace] == ["thank_you"]
     assert _statuses(cloud, interview_id)["thank_you-0"] == "sent"

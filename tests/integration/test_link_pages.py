@@ -28,7 +28,7 @@ def _draft(cloud: LocalCloud) -> tuple[str, dict[str, str], str]:
     status, accepted = cloud.api("POST", "/interviews", _review_payload())
     assert status == 202, accepted
     cloud.advance(18 * 3600)
-    (draft,) = [m for m in cloud.outbox.as_json() if m["tags"]["kind"] == "draft"]
+    (draft,) = [m for m in cloud.outbox.follow_ups() if m["tags"]["kind"] == "draft"]
     message = draft["text"].split("\n---\n\n", 1)[1].split("\n\nActions:", 1)[0].strip()
     return accepted["interview_id"], _draft_links(cloud, "thank_you-0"), message
 
@@ -80,7 +80,7 @@ def test_an_approve_link_opened_after_use_says_it_was_used_what_was_done_and_whe
     assert "<form" not in page
     assert "<button" not in page
     # And GET still changed nothing: one message to Grace
-    assert len([m for m in cloud.outbox.as_json() if m["to"] == [RECIPIENT]]) == 1
+    assert len([m for m in cloud.outbox.follow_ups() if m["to"] == [RECIPIENT]]) == 1
 
 
 def test_the_stop_page_lists_what_stops_and_the_result_says_what_stopped(cloud: LocalCloud) -> None:

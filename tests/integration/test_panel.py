@@ -92,7 +92,7 @@ def test_sign_in_by_emailed_link_once_then_the_list_of_ones_own_interviews(cloud
     assert f"/panel/interviews/{interview_id}" in page
     assert "Next message:" in page
     # The link was used: it says so when opened, and pressing it again opens nothing.
-    token = SIGN_IN_LINK.search(cloud.outbox.as_json()[-1]["text"]).group(1)  # type: ignore[union-attr]
+    token = SIGN_IN_LINK.search(cloud.outbox.follow_ups()[-1]["text"]).group(1)  # type: ignore[union-attr]
     status, _, page = _get(cloud, f"/panel/in/{token}")
     assert status == 403
     assert "already used" in page
@@ -112,7 +112,7 @@ def test_a_forged_or_expired_link_or_cookie_opens_nothing(cloud: LocalCloud) -> 
     alice = _candidate(cloud, "Alice Moreau", "alice@example.org")
     _submit(cloud, alice)
     _post(cloud, "/panel/sign-in", {"email": "alice@example.org"})
-    token = SIGN_IN_LINK.search(cloud.outbox.as_json()[-1]["text"]).group(1)  # type: ignore[union-attr]
+    token = SIGN_IN_LINK.search(cloud.outbox.follow_ups()[-1]["text"]).group(1)  # type: ignore[union-attr]
     body, mac = token.split(".")
     assert _post(cloud, f"/panel/in/{body}.{mac[:-2]}AA", {})[0] == 403
     cloud.advance(16 * 60)
@@ -268,7 +268,7 @@ def test_an_edited_thank_you_is_what_goes_out_and_the_linter_reads_it_on_save(cl
     # Without the token nothing changes.
     assert _post(cloud, path, {"subject": "x", "text": "y"}, cookie)[0] == 403
     cloud.advance(2 * 86400)
-    sent = [m for m in cloud.outbox.as_json() if m["tags"].get("follow_up_id") == "thank_you-0"]
+    sent = [m for m in cloud.outbox.follow_ups() if m["tags"].get("follow_up_id") == "thank_you-0"]
     assert len(sent) == 1
     assert sent[0]["subject"] == "Thank you for today"
     assert sent[0]["text"].startswith("Dear Grace,\n\nThank you for walking me through")
@@ -350,13 +350,13 @@ def test_the_manage_link_in_a_reminder_opens_the_panel_on_that_interview(cloud: 
     assert status == 202
     interview_id = accepted["interview_id"]
     cloud.advance(3 * 86400)
-    reminders = [m for m in cloud.outbox.as_json() if m["tags"].get("follow_up_id", "").startswith("reminder_")]
+    reminders = [m for m in cloud.outbox.follow_ups() if m["tags"].get("follow_up_id", "").startswith("reminder_")]
     assert reminders
     found = re.search(r"/panel/m/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)", reminders[0]["text"])
     assert found, reminders[0]["text"]
     assert "See, change or stop all your follow-ups" in reminders[0]["text"]
     # Never in what the interviewers receive.
-    for mail in cloud.outbox.as_json():
+    for mail in cloud.outbox.follow_ups():
         if mail["tags"].get("follow_up_id", "").startswith(("thank_you", "check_in", "final")):
             assert "/panel/m/" not in mail["text"]
             assert "/panel/m/" not in mail["html"]
@@ -412,7 +412,7 @@ def test_pause_holds_every_scheduled_message_and_resume_sends_them_at_the_next_g
     schedules = [s for s in cloud.pending_schedules() if s["Name"].startswith(interview_id)]
     assert schedules
     cloud.advance(2 * 86400)
-    thank_yous = [m for m in cloud.outbox.as_json() if m["tags"].get("follow_up_id") == "thank_you-0"]
+    thank_yous = [m for m in cloud.outbox.follow_ups() if m["tags"].get("follow_up_id") == "thank_you-0"]
     assert len(thank_yous) == 1
     assert _statuses(cloud, interview_id, auth)["thank_you-0"] == "sent"
 
@@ -443,7 +443,7 @@ def test_the_default_candidate_in_the_panel_gets_its_own_form_link_and_no_empty_
     status, accepted = cloud.api("POST", "/interviews", load_example("interview.json"))
     assert status == 202
     cloud.advance(3 * 86400)
-    reminder = next(m for m in cloud.outbox.as_json() if "/panel/m/" in m["text"])
+    reminder = next(m for m in cloud.outbox.follow_ups() if "/panel/m/" in m["text"])
     token = re.search(r"/panel/m/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)", reminder["text"]).group(1)  # type: ignore[union-attr]
     cookie = _post(cloud, f"/panel/m/{token}", {})[1]["set-cookie"].split(";", 1)[0]
     page = _get(cloud, "/panel", cookie)[2]

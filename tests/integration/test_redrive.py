@@ -29,7 +29,7 @@ def test_dead_lettered_follow_ups_are_redriven_and_sent_once(cloud: LocalCloud) 
     assert status == 202
     cloud.advance(18 * 3600)
     dlq, queue = cloud.provisioned.physical["SendDeadLetterQueue"], cloud.provisioned.physical["SendQueue"]
-    assert not [m for m in cloud.outbox.as_json() if m["tags"]["follow_up_id"] == "thank_you-0"]
+    assert not [m for m in cloud.outbox.follow_ups() if m["tags"].get("follow_up_id") == "thank_you-0"]
 
     # When sending resumes and the DLQ is redriven to the send queue
     paused["on"] = False
@@ -38,7 +38,7 @@ def test_dead_lettered_follow_ups_are_redriven_and_sent_once(cloud: LocalCloud) 
 
     # Then every dead-lettered follow-up goes out, once, and the DLQ is empty
     assert moved >= 1
-    thank_yous = [m for m in cloud.outbox.as_json() if m["tags"]["follow_up_id"] == "thank_you-0"]
+    thank_yous = [m for m in cloud.outbox.follow_ups() if m["tags"].get("follow_up_id") == "thank_you-0"]
     assert len(thank_yous) == 1
     _status, view = cloud.api("GET", f"/interviews/{accepted['interview_id']}")
     assert {f["id"]: f["status"] for f in view["follow_ups"]}["thank_you-0"] == "sent"

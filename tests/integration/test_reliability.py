@@ -24,8 +24,8 @@ pytestmark = pytest.mark.integration
 
 def _sent_per_follow_up(cloud: LocalCloud) -> Counter[tuple[str, str]]:
     return Counter(
-        (m["tags"]["interview_id"], m["tags"]["follow_up_id"])
-        for m in cloud.outbox.as_json()
+        (m["tags"].get("interview_id"), m["tags"].get("follow_up_id"))
+        for m in cloud.outbox.follow_ups()
         if m["tags"]["kind"] not in {"draft", "notice"}
     )
 

@@ -18,7 +18,7 @@ def test_after_a_permanent_bounce_a_new_interview_to_that_address_is_suppressed_
     # Given Grace's address bounced permanently on an earlier thank-you
     _, first = cloud.api("POST", "/interviews", load_example("interview.json"))
     cloud.advance(18 * 3600)
-    sent = next(m for m in cloud.outbox.as_json() if m["tags"]["follow_up_id"] == "thank_you-0")
+    sent = next(m for m in cloud.outbox.follow_ups() if m["tags"].get("follow_up_id") == "thank_you-0")
     bounce = copy.deepcopy(load_event("feedback/bounce-permanent.json"))
     bounce["detail"]["mail"]["messageId"] = sent["message_id"]
     bounce["detail"]["mail"]["tags"] = {
@@ -49,6 +49,6 @@ def test_after_a_permanent_bounce_a_new_interview_to_that_address_is_suppressed_
     cloud.advance(40 * 86400)
     assert not [
         m
-        for m in cloud.outbox.as_json()
-        if m["tags"]["interview_id"] == second["interview_id"] and "grace" in m["to"][0]
+        for m in cloud.outbox.follow_ups()
+        if m["tags"].get("interview_id") == second["interview_id"] and "grace" in m["to"][0]
     ]

@@ -43,7 +43,7 @@ def _follow_up(cloud: LocalCloud, interview_id: str, follow_up_id: str) -> dict[
 
 
 def _approve_link(cloud: LocalCloud) -> str:
-    draft = next(m for m in cloud.outbox.as_json() if m["tags"]["kind"] == "draft")
+    draft = next(m for m in cloud.outbox.follow_ups() if m["tags"]["kind"] == "draft")
     return LINK.findall(draft["text"])[0]
 
 
@@ -89,10 +89,10 @@ def test_a_draft_approved_at_2330_goes_the_next_working_morning() -> None:
 
         # And nothing reaches Grace during the night; at 09:00 it does, once
         _advance_to(cloud, datetime(2026, 11, 18, 8, 59, tzinfo=NY))
-        to_grace = [m for m in cloud.outbox.as_json() if m["to"] == ["Grace Hopper <grace@ae.example>"]]
+        to_grace = [m for m in cloud.outbox.follow_ups() if m["to"] == ["Grace Hopper <grace@ae.example>"]]
         assert to_grace == []
         _advance_to(cloud, datetime(2026, 11, 18, 9, 5, tzinfo=NY))
-        to_grace = [m for m in cloud.outbox.as_json() if m["to"] == ["Grace Hopper <grace@ae.example>"]]
+        to_grace = [m for m in cloud.outbox.follow_ups() if m["to"] == ["Grace Hopper <grace@ae.example>"]]
         assert [m["sent_at"] for m in to_grace] == ["2026-11-18T14:00:00Z"]
         assert _follow_up(cloud, interview_id, "thank_you-0")["status"] == "sent"
 
@@ -170,7 +170,10 @@ def test_a_late_planner_never_schedules_in_the_past_and_says_so_in_the_timeline(
         assert all(cloud._due_at(s) > now for s in cloud.pending_schedules())
         # And both go out when due
         cloud.advance(3 * 86400)
-        sent = {(m["tags"]["interview_id"], m["tags"]["follow_up_id"]): m["sent_at"] for m in cloud.outbox.as_json()}
+        sent = {
+            (m["tags"].get("interview_id"), m["tags"].get("follow_up_id")): m["sent_at"]
+            for m in cloud.outbox.follow_ups()
+        }
         assert sent[("00000000000000000000aa", "thank_you-0")] == "2026-11-25T21:59:00Z"
         assert sent[("00000000000000000000bb", "thank_you-0")] == "2026-11-27T14:00:00Z"
 

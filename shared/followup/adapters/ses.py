@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from mypy_boto3_sesv2.client import SESV2Client
     from mypy_boto3_sesv2.type_defs import DestinationTypeDef, MessageTypeDef
 
+# The candidate's own copy of a message sent in their name is tagged with these, not `interview_id`/`follow_up_id`:
+# it is not the follow-up, but its bounce or delivery still belongs on the interview's timeline.
+COPY_OF_INTERVIEW_TAG = "copy_of_interview"
+COPY_OF_TAG = "copy_of"
+
 _THROTTLING_CODES = frozenset(
     {"TooManyRequestsException", "Throttling", "ThrottlingException", "LimitExceededException"}
 )

@@ -40,6 +40,7 @@ from followup.adapters.dynamodb import FollowUpTable, recipient_key
 from followup.adapters.events import EventPublisher
 from followup.adapters.mailbox import InboundMailStore
 from followup.adapters.records import InterviewBundle, TimelineEntry
+from followup.adapters.ses import COPY_OF_INTERVIEW_TAG, COPY_OF_TAG
 from followup.adapters.suppression import AccountSuppression, SuppressionList, SuppressionReason
 from followup.core import clock
 from followup.core.observability import logger
@@ -178,10 +179,14 @@ class FeedbackProcessor:
         return self._note(detail.mail, "rejected", f"SES rejected the message ({detail.reject.reason})", at=now)
 
     def _locate(self, mail: SentMail) -> tuple[str, str | None] | None:
-        """(interview id, follow-up id) of a message we sent: its tags, else the MessageId index."""
+        """(interview id, follow-up id) of a message we sent: its tags (a candidate's copy has its own), else the
+        MessageId index."""
         interview_id = mail.tag("interview_id")
         if interview_id:
             return interview_id, mail.tag("follow_up_id")
+        copy_of = mail.tag(COPY_OF_INTERVIEW_TAG)
+        if copy_of:
+            return copy_of, mail.tag(COPY_OF_TAG)
         return self._table.find_sent_message(mail.message_id)
 
     def _load(self, mail: SentMail) -> tuple[InterviewBundle, str | None] | None:

@@ -11,9 +11,11 @@ person twice. Never silence, never a duplicate.
 
 from __future__ import annotations
 
+import contextlib
 import html
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import formataddr, getaddresses
 from enum import StrEnum
@@ -23,8 +25,10 @@ from zoneinfo import ZoneInfo
 from aws_lambda_powertools import Logger
 
 from followup.adapters.dynamodb import FollowUpTable
-from followup.adapters.records import FollowUpRecord
+from followup.adapters.records import FollowUpRecord, TimelineEntry
 from followup.adapters.ses import (
+    COPY_OF_INTERVIEW_TAG,
+    COPY_OF_TAG,
     EmailSender,
     OutgoingEmail,
     SenderIdentities,
@@ -48,6 +52,8 @@ logger = Logger(child=True)
 CLAIM_LEASE = timedelta(seconds=150)
 # A claim, a render, SendEmail and the mark-sent transaction at their slowest (botocore's retries included).
 WORST_SEND_SECONDS = 8.0
+# The candidate's copy, refused for rate, is tried once more after this pause.
+COPY_RETRY_SECONDS = 1.0
 
 
 class SendOutcome(StrEnum):
@@ -95,12 +101,11 @@ def compose_email(
     from_email = str(request.candidate.email) if from_candidate else identity.email
     from_address = formataddr((candidate_name, from_email), charset="utf-8")
     recipient = formataddr((_single_line(record.to_name), record.to), charset="utf-8")
-    to_candidate = record.to.lower() == str(request.candidate.email).lower()
+    # No Bcc: the candidate gets their own copy of every message sent in their name (`compose_copy`), with the
+    # manage link the interviewer's mail must not carry.
     return OutgoingEmail(
         from_address=from_address,
         to=[recipient],
-        # The candidate sees every message that goes out in their name.
-        bcc=[] if to_candidate else [candidate],
         # With an inbound domain, replies reach both the candidate and the pipeline (which stops the nudges).
         reply_to=[candidate, reply_token_address] if reply_token_address else [candidate],
         subject=_single_line(message.subject),
@@ -143,15 +148,71 @@ def compose_draft(
         f"Draft for your approval — to {recipient}. {why}Nothing has been sent. Approve it as it is, skip it, or "
         f"stop all follow-ups with the links below; without an answer by {local:%A %d %B %H:%M %Z} it is not sent."
     )
-    subject = _single_line(f"Approve? {message.subject}")
     return OutgoingEmail(
         from_address=_system_from(identity),
         to=[_candidate_address(request)],
-        subject=subject if len(subject) <= 70 else subject[:69].rstrip() + "…",
+        subject=_short_subject(f"Approve? {message.subject}"),
         text=f"{preface}\n\n---\n\n{message.text}",
         html=f"<p><strong>{html.escape(preface)}</strong></p><hr>{message.html}",
         headers={"X-Followup-Interview": record.interview_id, "X-Followup-Kind": f"draft-{record.kind}"},
         tags={"interview_id": record.interview_id, "follow_up_id": record.follow_up_id, "kind": "draft"},
+    )
+
+
+def _short_subject(subject: str) -> str:
+    subject = _single_line(subject)
+    return subject if len(subject) <= 70 else subject[:69].rstrip() + "…"
+
+
+def _when_sent(sent_at: datetime, their_zone: str, own_zone: str) -> str:
+    """ "Tuesday 1 December, 10:02 CET" in the recipient's time, and the candidate's own when it differs."""
+
+    theirs, yours = sent_at.astimezone(ZoneInfo(their_zone)), sent_at.astimezone(ZoneInfo(own_zone))
+
+    def clock_time(moment: datetime, zone: str) -> str:
+        return f"{moment:%H:%M} {moment.tzname() or zone}"
+
+    said = f"{theirs:%A} {theirs.day} {theirs:%B}, {clock_time(theirs, their_zone)}"
+    if clock_time(theirs, their_zone) == clock_time(yours, own_zone):
+        return said
+    if yours.date() == theirs.date():
+        return f"{said} ({clock_time(yours, own_zone)} for you)"
+    return f"{said} ({yours:%A} {yours.day} {yours:%B}, {clock_time(yours, own_zone)} for you)"
+
+
+def compose_copy(
+    record: FollowUpRecord,
+    request: InterviewRequest,
+    sent: OutgoingEmail,
+    identity: SenderIdentity,
+    *,
+    sent_at: datetime,
+    manage_url: str,
+) -> OutgoingEmail:
+    """The candidate's own copy of a message that went out in their name: what went, to whom, when, and the link
+    to their control panel for this interview. A Bcc would have to be the interviewer's mail byte for byte, so it
+    could carry no link."""
+    recipient = _single_line(f"{record.to_name} <{record.to}>")
+    when = _when_sent(sent_at, record.timezone, request.candidate_timezone())
+    preface = f"Sent in your name to {recipient} on {when}. Replies come to you."
+    manage = "See what goes next, change a message, pause or stop this interview's follow-ups:"
+    sent_headers = [("From", sent.from_address), ("To", ", ".join(sent.to)), ("Subject", sent.subject)]
+    header_text = "\n".join(f"{name}: {value}" for name, value in sent_headers)
+    header_html = "<br>".join(f"{name}: {html.escape(value)}" for name, value in sent_headers)
+    return OutgoingEmail(
+        from_address=_system_from(identity),
+        to=[_candidate_address(request)],
+        subject=_short_subject(f"Sent: {sent.subject}"),
+        text=f"{preface}\n{manage}\n{manage_url}\n\n---\n{header_text}\n\n{sent.text}",
+        html=(
+            f"<p>{html.escape(preface)}</p>"
+            f'<p>{html.escape(manage)} <a href="{html.escape(manage_url, quote=True)}">Open this interview</a></p>'
+            f'<hr><p style="color:#555">{header_html}</p>{sent.html}'
+        ),
+        headers={"X-Followup-Interview": record.interview_id, "X-Followup-Kind": f"copy-{record.kind}"},
+        # Its own tags: it is not the follow-up (counts and exactly-once are about what the recipient got), but a
+        # bounce or delivery of the copy still finds the interview's timeline (`SentMail.located`).
+        tags={COPY_OF_INTERVIEW_TAG: record.interview_id, COPY_OF_TAG: record.follow_up_id, "kind": "copy"},
     )
 
 
@@ -222,6 +283,7 @@ class FollowUpSender:
         identities: SenderIdentities | None = None,
         templates: TemplateSet | None = None,
         suppressed: Callable[[Iterable[str]], set[str]] | None = None,
+        count: Callable[[str], None] | None = None,
     ) -> None:
         self._table = table
         self._mailer = mailer
@@ -232,6 +294,8 @@ class FollowUpSender:
         self._templates = templates
         # Which of the given addresses (lower-cased) bounced or complained: checked once more right before SendEmail.
         self._suppressed = suppressed
+        # Adds one to a named metric (the handler's Powertools metrics); None outside a Lambda.
+        self._count = count
 
     def seconds_needed(self) -> float:
         """How long the next record may take at worst: its turn under the SES rate plus a slow send and its writes
@@ -323,12 +387,15 @@ class FollowUpSender:
         elif held:
             logger.error("message held by the linter", extra={**log, "reason": held})
             return self._fail_claimed(record, f"held by the message linter: {held}", now)
+        # The candidate's own copy: for what goes to someone else in their name, not for drafts or reminders.
+        candidate_email = str(request.candidate.email)
+        copy_wanted = not draft and record.to.lower() != candidate_email.lower()
         try:
-            screened = self._without_suppressed(record, email)
+            may_send, send_copy = self._screen(record, email, candidate_email if copy_wanted else None)
         except Exception:
             self._table.release_claim(record)  # nothing sent: the queue retries the record
             raise
-        if screened is None:
+        if not may_send:
             logger.info("recipient suppressed; not sent", extra=log)
             reason = "not sent: the recipient's address bounced or complained"
             self._table.mark_failed(
@@ -341,7 +408,6 @@ class FollowUpSender:
                 status=FollowUpStatus.SUPPRESSED,
             )
             return SendOutcome.SKIPPED
-        email = screened
         try:
             message_id = self._mailer.send(email)
         except SendThrottled:
@@ -368,22 +434,70 @@ class FollowUpSender:
             detail=f"{record.kind} to {record.to_name}",
         )
         logger.info("sent", extra={**log, "kind": record.kind, "message_id": message_id})
+        if send_copy:
+            self._send_copy(record, request, email)
         return SendOutcome.SENT
 
-    def _without_suppressed(self, record: FollowUpRecord, email: OutgoingEmail) -> OutgoingEmail | None:
-        """The suppression list read again at send time (a bounce may have come after planning, or after the claim):
-        None when the follow-up's recipient or an addressee is suppressed; a suppressed copy (Bcc) is dropped."""
+    def _send_copy(self, record: FollowUpRecord, request: InterviewRequest, sent: OutgoingEmail) -> None:
+        """Best effort, after the message is marked sent: a copy that cannot go never re-sends the message. It is
+        retried once when SES is busy; a copy that still cannot go is on the interview's timeline (the panel
+        shows it) and counted (`CopiesNotSent`)."""
+        now = clock.now()
+        copy = compose_copy(
+            record,
+            request,
+            sent,
+            self._identity,
+            sent_at=now,
+            manage_url=self._signer.manage(record, expires_at=now + self._signer.lifetime),
+        )
+        reason = ""
+        for attempt in range(2):
+            try:
+                self._mailer.send(copy)
+                return
+            except SendThrottled:
+                reason = "SES was busy"
+                if attempt == 0:
+                    time.sleep(COPY_RETRY_SECONDS)
+            except (SendRejected, SendingPaused) as exc:
+                reason = exc.reason
+                break
+            except Exception as exc:  # the message itself went: nothing here may undo or repeat that
+                reason = f"could not send ({type(exc).__name__})"
+                logger.exception("candidate's copy failed", extra={"interview_id": record.interview_id})
+                break
+        logger.warning(
+            "candidate's copy not sent",
+            extra={"interview_id": record.interview_id, "follow_up_id": record.follow_up_id, "reason": reason},
+        )
+        if self._count is not None:
+            self._count("CopiesNotSent")
+        with contextlib.suppress(Exception):
+            self._table.append_timeline(
+                record.interview_id,
+                [
+                    TimelineEntry(
+                        at=clock.now(),
+                        event="copy_not_sent",
+                        detail=f"{record.follow_up_id}: your copy of this message could not be sent ({reason})",
+                        follow_up_id=record.follow_up_id,
+                    )
+                ],
+                _expires_at(record),
+            )
+
+    def _screen(self, record: FollowUpRecord, email: OutgoingEmail, copy_to: str | None) -> tuple[bool, bool]:
+        """The suppression list read again at send time (a bounce may have come after planning, or after the
+        claim), in one read: (whether the message may go, whether the candidate's copy may go). The message may not
+        when its recipient or any addressee is suppressed; the copy may not when the candidate's address is."""
         if self._suppressed is None:
-            return email
-        addressees = [address for _, address in getaddresses([*email.to, *email.cc])]
-        copies = [address for _, address in getaddresses(list(email.bcc))]
-        blocked = self._suppressed([record.to, *addressees, *copies])
-        if not blocked:
-            return email
+            return True, copy_to is not None
+        addressees = [address for _, address in getaddresses([*email.to, *email.cc, *email.bcc])]
+        blocked = self._suppressed([record.to, *addressees, *([copy_to] if copy_to else [])])
         if any(address.strip().lower() in blocked for address in [record.to, *addressees]):
-            return None
-        kept = [copy for copy in email.bcc if getaddresses([copy])[0][1].strip().lower() not in blocked]
-        return replace(email, bcc=kept)
+            return False, False
+        return True, copy_to is not None and copy_to.strip().lower() not in blocked
 
     def _fail_claimed(self, record: FollowUpRecord, reason: str, now: datetime) -> SendOutcome:
         """A claimed follow-up that must not go out: `sending → failed` with the reason and a timeline entry."""

@@ -38,7 +38,16 @@ def services() -> FollowUpSender:
         identities=SenderIdentities(lambda: aws.client("ses")) if settings.send_from_candidates else None,
         templates=_custom_templates(settings.templates_uri),
         suppressed=SuppressionList(aws.client("dynamodb"), settings.table_name).suppressed,
+        count=_count,
     )
+
+
+def _count(name: str) -> None:
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    from followup.core.observability import metrics
+
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
 def reset() -> None:
