@@ -22,7 +22,7 @@ class FakeTime:
 
 
 def test_a_sender_never_exceeds_its_share_of_the_ses_rate() -> None:
-    # Given an account rate of 14 recipients/s shared by 2 senders, and messages of 2 recipients (To + Bcc)
+    # Given an account rate of 14 recipients/s shared by 2 senders, and messages of 2 recipients (To + Cc)
     time = FakeTime()
     pacer = SendPacer(share_of_rate(14, 2), monotonic=time.monotonic, sleep=time.sleep)
 
@@ -46,6 +46,19 @@ def test_an_idle_sender_does_not_wait() -> None:
     time.now += 10
     pacer.wait(2)
     assert time.slept == []
+
+
+def test_a_hold_after_ses_said_busy_delays_the_next_send_on_the_pacers_clock() -> None:
+    time = FakeTime()
+    pacer = SendPacer(7, monotonic=time.monotonic, sleep=time.sleep)
+    pacer.wait(1)
+    pacer.hold(1.0)
+    assert pacer.expected_wait() == pytest.approx(1.0)
+    pacer.wait(1)
+    assert time.slept == [pytest.approx(1.0)]
+    # A hold shorter than the pacing interval already ahead changes nothing
+    pacer.hold(0.0)
+    assert pacer.expected_wait() == pytest.approx(1 / 7 + 0.001)
 
 
 def test_rate_must_be_positive() -> None:

@@ -28,7 +28,8 @@ class Clock:
 
 @dataclass
 class SlowSender:
-    """Sends through a real pacer at the SES sandbox rate (1 recipient/s; candidate in Bcc → 2 per message)."""
+    """Sends through a real pacer at the SES sandbox rate (1 recipient/s; 2 per follow-up: the message, then the
+    candidate's copy)."""
 
     clock: Clock
     pacer: SendPacer

@@ -89,6 +89,17 @@ class EmailSender:
         """Seconds the next send would wait for its turn under the rate."""
         return self._pacer.expected_wait() if self._pacer is not None else 0.0
 
+    def interval(self, recipients: int) -> float:
+        """Seconds the pacer puts between two sends of `recipients` each (0 without a pacer)."""
+        return self._pacer.interval(recipients) if self._pacer is not None else 0.0
+
+    def hold(self, seconds: float) -> None:
+        """The next send starts no sooner than `seconds` from now (through the pacer, so it is the pacer's clock)."""
+        if self._pacer is not None:
+            self._pacer.hold(seconds)
+        elif seconds > 0:
+            time.sleep(seconds)
+
     def send(self, email: OutgoingEmail) -> str:
         destination: DestinationTypeDef = {"ToAddresses": list(email.to)}
         if email.cc:

@@ -35,6 +35,11 @@ class SendPacer:
                 now = self._next
             self._next = now + self.interval(recipients)
 
+    def hold(self, seconds: float) -> None:
+        """SES said it is busy: the next send waits at least `seconds` from now."""
+        with self._lock:
+            self._next = max(self._next, self._monotonic() + max(seconds, 0.0))
+
     def expected_wait(self) -> float:
         """Seconds before the next send may start (0 when it may start now)."""
         with self._lock:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -299,8 +298,10 @@ class FollowUpSender:
 
     def seconds_needed(self) -> float:
         """How long the next record may take at worst: its turn under the SES rate plus a slow send and its writes
-        (the handler returns a record unprocessed rather than start one it cannot finish before the timeout)."""
-        return self._mailer.pacing_wait() + WORST_SEND_SECONDS
+        (the handler returns a record unprocessed rather than start one it cannot finish before the timeout). The
+        candidate's copy follows the message: its turn under the rate, and once more after a hold when SES is busy."""
+        copy = 2 * self._mailer.interval(1) + COPY_RETRY_SECONDS
+        return self._mailer.pacing_wait() + WORST_SEND_SECONDS + copy
 
     def _reply_address(self, record: FollowUpRecord) -> str | None:
         if not self._inbound_domain or not FollowUpKind(record.kind).is_nudge:
@@ -459,7 +460,7 @@ class FollowUpSender:
             except SendThrottled:
                 reason = "SES was busy"
                 if attempt == 0:
-                    time.sleep(COPY_RETRY_SECONDS)
+                    self._mailer.hold(COPY_RETRY_SECONDS)
             except (SendRejected, SendingPaused) as exc:
                 reason = exc.reason
                 break
