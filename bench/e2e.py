@@ -152,9 +152,10 @@ def run_reference(payload: dict[str, Any]) -> ReferenceRun:
                 raise RuntimeError(f"reference interview refused: {status} {accepted}")
             cloud.advance(PAST_EVERY_FOLLOW_UP_S)
         recorder.detach(clients)
-        outbox = cloud.outbox.as_json()
-        if len(outbox) != len(accepted["follow_ups"]):
-            raise RuntimeError(f"expected {len(accepted['follow_ups'])} emails, outbox has {len(outbox)}")
+        outbox = cloud.outbox.as_json()  # the candidate's copies included: SES sends (and bills) them too
+        sent = cloud.outbox.follow_ups()
+        if len(sent) != len(accepted["follow_ups"]):
+            raise RuntimeError(f"expected {len(accepted['follow_ups'])} emails, outbox has {len(sent)}")
         memory = {
             fid: int(cloud.template.function(fid).properties.get("MemorySize", 128))
             for fid in ("ApiFunction", "PlannerFunction", "SenderFunction", "FeedbackFunction")
@@ -226,7 +227,7 @@ def run_pipeline(payload: dict[str, Any], interviews: int) -> PipelineRun:
                 cloud.fire_schedule(schedule)
                 cloud.drain_queues()
         recorder.detach(clients)
-        emails = len(cloud.outbox.messages)
+        emails = len(cloud.outbox.follow_ups())
         if emails != 4 * interviews:
             raise RuntimeError(f"expected {4 * interviews} emails, outbox has {emails}")
         return PipelineRun(
@@ -261,7 +262,12 @@ class FloorPlan:
         stores = [c.params for c in calls[:first_schedule] if c.operation == "TransactWriteItems"]
         schedules = [c.params for c in calls if c.operation == "CreateSchedule"]
         claims = [c.params for c in calls if c.operation == "UpdateItem" and c.params.get("ReturnValues") == "ALL_NEW"]
-        sends = [c.params for c in calls if c.operation == "SendEmail"]
+        # The floor sends the messages; the candidate's copies are a product choice the pipeline pays for on top.
+        sends = [
+            c.params
+            for c in calls
+            if c.operation == "SendEmail" and {"Name": "kind", "Value": "copy"} not in c.params.get("EmailTags", [])
+        ]
         if not (len(claims) == len(sends) == len(schedules)):
             raise RuntimeError("reference run does not have one claim and one send per schedule")
         return cls(interview_id, put, stores, schedules, list(zip(claims, sends, strict=True)))

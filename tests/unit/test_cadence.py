@@ -161,11 +161,70 @@ def test_uk_bank_holidays_are_skipped_for_a_gb_company() -> None:
     # Then the thank-you waits for the next working morning, Tue 29th (after Christmas and Boxing Day observed),
     # and the check-in counts only working days
     assert wall(plan["thank_you-0"]) == datetime(2026, 12, 29, 9)
-    # 7 business days after Thu 24 Dec, skipping 25, 28 Dec and 1 Jan: Thu 7 Jan at 10:00 GMT
-    assert wall(plan["check_in"]) == datetime(2027, 1, 7, 10)
+    # 7 working days after Thu 24 Dec, and the Christmas and New Year break (24 Dec to 1 Jan) is not working days
+    # for a check-in: Mon 4 Jan is the first, Tue 12 Jan the seventh, at 10:00 GMT
+    assert wall(plan["check_in"]) == datetime(2027, 1, 12, 10)
+    assert plan["check_in"].reason is not None
+    assert plan["check_in"].reason == (
+        "goes Tuesday morning (12 Jan, 10:00 their time): the Christmas and New Year break (24 Dec to 1 Jan) does "
+        "not count as working days"
+    )
     # The 23rd afternoon gets the 24th morning, an ordinary business day
     dec_23 = build(**london, **ended("2026-12-23T15:00", LONDON))
     assert wall(by_id(plan_at_end(dec_23))["thank_you-0"]) == datetime(2026, 12, 24, 9)
+
+
+def _decided_by(day: str, tz: str, country: str, **company: Any) -> dict[str, PlannedFollowUp]:
+    where = {"company": {"timezone": tz, "country": country, **company}, "interviewers": [interviewer(0, tz)]}
+    request = build(
+        **where,
+        **ended("2026-12-01T15:00", tz),
+        next_steps={"decision_expected_by": day},
+        preferences={"max_follow_ups": 2},
+    )
+    return by_id(plan_at_end(request))
+
+
+@pytest.mark.parametrize(
+    ("tz", "country", "decision", "check_in", "final"),
+    [
+        # Decision on Wed 23 Dec: the US and Argentina wait out 24 Dec-1 Jan, the final counts from January
+        pytest.param(NY, "US", "2026-12-23", date(2027, 1, 4), date(2027, 1, 13), id="US"),
+        pytest.param(
+            "America/Argentina/Buenos_Aires", "AR", "2026-12-23", date(2027, 1, 4), date(2027, 1, 13), id="AR"
+        ),
+        # Japan's companies close 29 Dec-3 Jan: 28 Dec is a working day; the final counts from 4 Jan and skips
+        # Coming of Age Day (11 Jan)
+        pytest.param("Asia/Tokyo", "JP", "2026-12-25", date(2026, 12, 28), date(2027, 1, 13), id="JP"),
+        # India has a Christmas holiday but no year-end break: the check-in goes on Thu 24 Dec
+        pytest.param("Asia/Kolkata", "IN", "2026-12-23", date(2026, 12, 24), date(2027, 1, 5), id="IN"),
+    ],
+)
+def test_check_ins_and_finals_wait_out_the_recipients_year_end_break(
+    tz: str, country: str, decision: str, check_in: date, final: date
+) -> None:
+    plan = _decided_by(decision, tz, country)
+    assert wall(plan["check_in"]).date() == check_in
+    assert wall(plan["final"]).date() == final
+
+
+def test_a_thank_you_is_not_held_for_the_year_end_break() -> None:
+    # Interview on Mon 28 Dec in New York: the interviewer was at work, the thank-you goes the next morning
+    where = {"company": {"timezone": NY, "country": "US"}, "interviewers": [interviewer(0, NY)]}
+    plan = by_id(plan_at_end(build(**where, **ended("2026-12-28T15:00", NY))))
+    assert wall(plan["thank_you-0"]).date() == date(2026, 12, 29)
+
+
+def test_an_interviewer_abroad_keeps_their_own_countrys_break() -> None:
+    # A Tokyo company, the contact in London: the London contact's break (24 Dec-1 Jan) decides
+    london = interviewer(0, LONDON, country="GB")
+    request = build(
+        company={"timezone": "Asia/Tokyo", "country": "JP"},
+        interviewers=[london],
+        **ended("2026-12-01T15:00", "Asia/Tokyo"),
+        next_steps={"decision_expected_by": "2026-12-23"},
+    )
+    assert wall(by_id(plan_at_end(request))["check_in"]).date() == date(2027, 1, 4)
 
 
 DST_CHANGES = [

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from followup.core.text import WEEKDAYS
 from followup.domain.calendar import WorkingCalendar, candidate_calendar, interviewer_calendar
-from followup.domain.kinds import FollowUpKind
+from followup.domain.kinds import FollowUpKind, spec
 from followup.domain.models import InterviewRequest, Plan, PlannedFollowUp, SkippedStep
 from followup.domain.timing_words import day_words, days_between, days_off_words, when_words
 from followup.domain.window import Window, ceil_to, local_instant
@@ -78,6 +78,8 @@ def recipient_window(request: InterviewRequest, follow_up: PlannedFollowUp) -> W
         calendar = interviewer_calendar(request, follow_up.interviewer_index)
     else:
         calendar = candidate_calendar(request)
+    if spec(follow_up.kind).waits_out_year_end:
+        calendar = calendar.for_nudges()
     return _window(request, follow_up.timezone, calendar)
 
 
@@ -167,7 +169,8 @@ def plan_check_ins(
     index = request.primary_contact_index
     person = request.interviewers[index]
     tz = request.interviewer_timezone(index)
-    window = _window(request, tz, interviewer_calendar(request, index))
+    # Check-ins and finals wait out the contact's year-end break (all three kinds here do: asserted by the registry).
+    window = _window(request, tz, interviewer_calendar(request, index).for_nudges())
     calendar = window.calendar
     wall = policy.check_in_time
 
@@ -177,12 +180,18 @@ def plan_check_ins(
         natural = decision + timedelta(days=1)
         day = calendar.working_days_after(decision, 1)
     else:
-        natural = window.local(request.interview.ended_at).date()
-        day = natural = calendar.working_days_after(natural, policy.check_in_working_days_without_date)
+        ended = window.local(request.interview.ended_at).date()
+        day = natural = calendar.working_days_after(ended, policy.check_in_working_days_without_date)
     after_thank_you = calendar.working_days_after(thank_you_day, policy.check_in_after_thank_you_working_days)
     earliest = None if not_before is None else not_before.astimezone(UTC) + policy.min_lead_after_submission
     due = window.at_wall_time(max(day, after_thank_you), wall, earliest)
     reason = _check_in_reason(window, due, natural, day, after_thank_you, decision)
+    if decision is None and reason is None:
+        # Counted in working days, the year-end break included among the days off: say so, it is not obvious.
+        skipped = [d for d in days_between(ended, window.local(due).date()) if calendar.seasonal_break(d)]
+        words = days_off_words(calendar, skipped)
+        if words:
+            reason = f"goes {when_words(due, window.tz)}: {words} does not count as working days"
     steps: list[tuple[str, FollowUpKind, datetime, str | None]] = [("check_in", FollowUpKind.CHECK_IN, due, reason)]
     if count == 3:
         day = calendar.working_days_after(window.local(due).date(), policy.nudge_spacing_working_days)

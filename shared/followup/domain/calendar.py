@@ -42,6 +42,49 @@ DEFAULT_WEEKEND = frozenset({5, 6})
 _MAX_DAYS_OFF = 60
 
 
+@dataclass(frozen=True)
+class YearEndBreak:
+    """Days around the new year when offices of a country run on a skeleton staff, although most of them are not
+    public holidays: a check-in sent then sits unread under everything else until January. Dates are inclusive and
+    wrap the year end (from `start` in December to `end` in January)."""
+
+    name: str
+    start: tuple[int, int]
+    end: tuple[int, int]
+    countries: frozenset[str]
+
+    def covers(self, day: date) -> bool:
+        return (day.month, day.day) >= self.start or (day.month, day.day) <= self.end
+
+
+# Christmas Eve to New Year's Day where Christmas is the year's main break (Europe, the Americas, Oceania, southern
+# Africa, the Philippines); Japan's 年末年始 (29 December to 3 January, when companies close). Countries whose long
+# break is elsewhere in the year (Lunar New Year, Eid, Nowruz) or whose public holidays already cover it (Russia's
+# 1-8 January) are not listed: their holiday calendars speak for them.
+_CHRISTMAS_BREAK_COUNTRIES = frozenset(
+    {
+        # Europe
+        *("AD", "AL", "AT", "BA", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR"),
+        *("HR", "HU", "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MC", "ME", "MK", "MT", "NL", "NO", "PL", "PT"),
+        *("RO", "RS", "SE", "SI", "SK", "SM", "UA", "VA"),
+        # the Americas
+        *("AG", "AR", "BB", "BO", "BR", "BS", "BZ", "CA", "CL", "CO", "CR", "DO", "EC", "GT", "GY", "HN", "JM"),
+        *("MX", "NI", "PA", "PE", "PR", "PY", "SR", "SV", "TT", "US", "UY", "VE"),
+        # Oceania, southern Africa, Asia
+        *("AU", "NZ", "FJ", "PG", "ZA", "NA", "BW", "LS", "SZ", "PH"),
+    }
+)
+YEAR_END_BREAKS = (
+    YearEndBreak(
+        "the Christmas and New Year break",
+        (12, 24),
+        (1, 1),
+        _CHRISTMAS_BREAK_COUNTRIES,
+    ),
+    YearEndBreak("the New Year holidays", (12, 29), (1, 3), frozenset({"JP"})),
+)
+
+
 class _Year(NamedTuple):
     holidays: Mapping[date, str]
     weekend: frozenset[int]
@@ -83,6 +126,21 @@ class WorkingCalendar:
 
     country: str | None = None
     subdivision: str | None = None
+    # Whether the country's year-end break (`YEAR_END_BREAKS`) counts as days off: on for check-ins and finals.
+    year_end_break: bool = False
+
+    def for_nudges(self) -> WorkingCalendar:
+        """This calendar with its year-end break as days off (a check-in waits for January)."""
+        return WorkingCalendar(self.country, self.subdivision, year_end_break=True)
+
+    def seasonal_break(self, day: date) -> str | None:
+        """The name of the year-end break `day` falls in, when this calendar keeps one, else None."""
+        if not self.year_end_break or self.country is None:
+            return None
+        for season in YEAR_END_BREAKS:
+            if self.country in season.countries and season.covers(day):
+                return season.name
+        return None
 
     @property
     def label(self) -> str:
@@ -111,7 +169,7 @@ class WorkingCalendar:
         return None if data is None else data.holidays.get(day)
 
     def is_working_day(self, day: date) -> bool:
-        return not self.is_weekend(day) and self.holiday(day) is None
+        return not self.is_weekend(day) and self.holiday(day) is None and self.seasonal_break(day) is None
 
     def next_working_day(self, day: date) -> date:
         """`day` itself when it is a working day, else the first working day after it."""
@@ -145,7 +203,9 @@ class WorkingCalendar:
         name = self.holiday(day)
         if name is not None:
             return name
-        return "the weekend" if self.is_weekend(day) else None
+        if self.is_weekend(day):
+            return "the weekend"
+        return self.seasonal_break(day)
 
 
 def company_calendar(request: InterviewRequest) -> WorkingCalendar:

@@ -53,6 +53,9 @@ class KindSpec:
     replanned_on_decision_change: bool
     # Template names under messages/templates/<kind>/: one per tone, or "any" for every tone.
     template_tones: tuple[str, ...]
+    # Waits out the recipient's year-end break (`WorkingCalendar.year_end_break`): a nudge nobody reads until January
+    # is one more unread mail on the pile. A thank-you goes the day after the interview, whenever that is.
+    waits_out_year_end: bool = False
 
     @property
     def is_nudge(self) -> bool:
@@ -66,9 +69,10 @@ def _spec(
     word_limit: int | None = None,
     *,
     replanned: bool = False,
+    waits_out_year_end: bool = False,
 ) -> KindSpec:
     tones = TONES if audience == "company" else ("any",)
-    return KindSpec(kind, audience, label, word_limit, replanned, tones)
+    return KindSpec(kind, audience, label, word_limit, replanned, tones, waits_out_year_end)
 
 
 KINDS: Mapping[FollowUpKind, KindSpec] = MappingProxyType(
@@ -76,8 +80,8 @@ KINDS: Mapping[FollowUpKind, KindSpec] = MappingProxyType(
         spec_.kind: spec_
         for spec_ in (
             _spec(FollowUpKind.THANK_YOU, "company", "Thank-you", 200),
-            _spec(FollowUpKind.CHECK_IN, "company", "Check-in", 120, replanned=True),
-            _spec(FollowUpKind.FINAL, "company", "Final check-in", 100, replanned=True),
+            _spec(FollowUpKind.CHECK_IN, "company", "Check-in", 120, replanned=True, waits_out_year_end=True),
+            _spec(FollowUpKind.FINAL, "company", "Final check-in", 100, replanned=True, waits_out_year_end=True),
             _spec(FollowUpKind.REMINDER_HANDWRITTEN_NOTE, "candidate", "Reminder: handwritten note"),
             _spec(FollowUpKind.REMINDER_LINKEDIN, "candidate", "Reminder: LinkedIn"),
             _spec(FollowUpKind.REMINDER_WORK_SAMPLES, "candidate", "Reminder: work samples"),

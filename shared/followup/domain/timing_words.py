@@ -39,7 +39,12 @@ def days_off_words(calendar: WorkingCalendar, days: Iterable[date]) -> str | Non
     weekend that is not Saturday-Sunday. None when only an ordinary weekend was skipped."""
     holidays: list[str] = []
     unusual_weekend: set[int] = set()
+    breaks: dict[str, list[date]] = {}
     for day in days:
+        season = calendar.seasonal_break(day)
+        if season is not None:  # one phrase for the whole break, not each of its holidays
+            breaks.setdefault(season, []).append(day)
+            continue
         if calendar.is_weekend(day):  # a holiday at the weekend is not why the day was skipped
             weekend = calendar.weekend(day.year)
             if weekend != DEFAULT_WEEKEND:
@@ -48,13 +53,19 @@ def days_off_words(calendar: WorkingCalendar, days: Iterable[date]) -> str | Non
         name = calendar.holiday(day)
         if name is not None:
             holidays.append(f"{day_words(day)} is {name}")
-    parts = list(holidays)
+    parts = [f"{name} ({_span(found)})" for name, found in breaks.items()] + holidays
     if unusual_weekend:
         verb = "is" if len(unusual_weekend) == 1 else "are"
         parts.append(f"{weekday_list(unusual_weekend)} {verb} the weekend in {calendar.label}")
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _span(days: list[date]) -> str:
+    """'24 Dec to 1 Jan' for the days of a break that were skipped."""
+    first, last = min(days), max(days)
+    return f"{first.day} {first:%b}" if first == last else f"{first.day} {first:%b} to {last.day} {last:%b}"
 
 
 def days_between(first: date, last: date) -> list[date]:
