@@ -206,6 +206,10 @@ def test_check_ins_and_finals_wait_out_the_recipients_year_end_break(
     plan = _decided_by(decision, tz, country)
     assert wall(plan["check_in"]).date() == check_in
     assert wall(plan["final"]).date() == final
+    # Whichever was moved across a break says why (the US and Argentina: the check-in; Japan: the final)
+    reasons = {key: plan[key].reason or "" for key in ("check_in", "final")}
+    moved = {key for key, reason in reasons.items() if " break " in reason or " holiday period " in reason}
+    assert moved == {"US": {"check_in"}, "AR": {"check_in"}, "JP": {"final"}, "IN": set()}[country]
 
 
 def test_a_thank_you_is_not_held_for_the_year_end_break() -> None:

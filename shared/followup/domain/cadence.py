@@ -180,27 +180,23 @@ def plan_check_ins(
         natural = decision + timedelta(days=1)
         day = calendar.working_days_after(decision, 1)
     else:
-        ended = window.local(request.interview.ended_at).date()
-        day = natural = calendar.working_days_after(ended, policy.check_in_working_days_without_date)
+        natural = window.local(request.interview.ended_at).date()
+        day = natural = calendar.working_days_after(natural, policy.check_in_working_days_without_date)
     after_thank_you = calendar.working_days_after(thank_you_day, policy.check_in_after_thank_you_working_days)
     earliest = None if not_before is None else not_before.astimezone(UTC) + policy.min_lead_after_submission
     due = window.at_wall_time(max(day, after_thank_you), wall, earliest)
     reason = _check_in_reason(window, due, natural, day, after_thank_you, decision)
     if decision is None and reason is None:
-        # Counted in working days, the year-end break included among the days off: say so, it is not obvious.
-        skipped = [d for d in days_between(ended, window.local(due).date()) if calendar.seasonal_break(d)]
-        words = days_off_words(calendar, skipped)
-        if words:
-            reason = f"goes {when_words(due, window.tz)}: {words} does not count as working days"
+        reason = _break_reason(window, window.local(request.interview.ended_at).date(), due)
     steps: list[tuple[str, FollowUpKind, datetime, str | None]] = [("check_in", FollowUpKind.CHECK_IN, due, reason)]
     if count == 3:
-        day = calendar.working_days_after(window.local(due).date(), policy.nudge_spacing_working_days)
-        due = window.at_wall_time(day, wall)
-        steps.append(("check_in-2", FollowUpKind.CHECK_IN, due, None))
+        previous = window.local(due).date()
+        due = window.at_wall_time(calendar.working_days_after(previous, policy.nudge_spacing_working_days), wall)
+        steps.append(("check_in-2", FollowUpKind.CHECK_IN, due, _break_reason(window, previous, due)))
     if count >= 2:
-        day = calendar.working_days_after(window.local(due).date(), policy.final_spacing_working_days)
-        due = window.at_wall_time(day, wall)
-        steps.append(("final", FollowUpKind.FINAL, due, None))
+        previous = window.local(due).date()
+        due = window.at_wall_time(calendar.working_days_after(previous, policy.final_spacing_working_days), wall)
+        steps.append(("final", FollowUpKind.FINAL, due, _break_reason(window, previous, due)))
     return [
         PlannedFollowUp(
             id=step_id,
@@ -214,6 +210,16 @@ def plan_check_ins(
         )
         for step_id, kind, step_due, step_reason in steps
     ]
+
+
+def _break_reason(window: Window, counted_from: date, due: datetime) -> str | None:
+    """A nudge counted in working days from `counted_from` whose count skipped the recipient's year-end break: it
+    is later than a reader would guess, so say why. None when no break day was skipped."""
+    skipped = [
+        day for day in days_between(counted_from, window.local(due).date()) if window.calendar.seasonal_break(day)
+    ]
+    words = days_off_words(window.calendar, skipped)
+    return f"goes {when_words(due, window.tz)}: {words} does not count as working days" if words else None
 
 
 def _check_in_reason(

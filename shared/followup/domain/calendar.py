@@ -81,7 +81,7 @@ YEAR_END_BREAKS = (
         (1, 1),
         _CHRISTMAS_BREAK_COUNTRIES,
     ),
-    YearEndBreak("the New Year holidays", (12, 29), (1, 3), frozenset({"JP"})),
+    YearEndBreak("the New Year holiday period", (12, 29), (1, 3), frozenset({"JP"})),
 )
 
 
