@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from followup.api.auth import sign
+from followup.core import aws as followup_aws
 from followup_local.cloud import LocalCloud, form_encode, in_process_cloud
 from tests.conftest import load_example
 from tests.integration.atomic_moto import atomic_dynamodb
@@ -250,6 +251,62 @@ def test_isolation_every_route_and_page_with_another_candidates_credentials_is_4
     assert after[0]["follow_ups"] == before[0]["follow_ups"]
     assert after[1] == before[1]
     assert checked == 12
+
+
+def test_every_item_and_schedule_of_a_candidates_interview_carries_their_id_in_its_key(
+    cloud: LocalCloud, two: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    alice, bruno = two
+    ids = []
+    for who in (alice, bruno):
+        status, accepted = cloud.api(
+            "POST", "/interviews", _without_candidate(load_example("interview.json")), headers=_bearer(who["api_key"])
+        )
+        assert status == 202
+        ids.append(accepted["interview_id"])
+    # The interview id names its candidate
+    assert [i.split("-")[0] for i in ids] == [alice["candidate_id"], bruno["candidate_id"]]
+    cloud.advance(3 * 86400)  # planned, scheduled, partly sent: items of every kind exist
+
+    # Then every item that belongs to one of them has that candidate's id in its key, and so does every schedule.
+    # Lookup items keyed by an outside identifier (SES's message id, the natural key's hash) point at the interview
+    # id, which names the candidate.
+    dynamodb = cloud.session.client("dynamodb", region_name="us-east-1")
+    items = dynamodb.scan(TableName=cloud.provisioned.physical["FollowUpTable"])["Items"]
+    checked = lookups = 0
+    for item in items:
+        key = item["pk"]["S"] + " " + item["sk"]["S"]
+        text = json.dumps(item)
+        for who, interview_id in zip((alice, bruno), ids, strict=True):
+            if interview_id in text or item.get("owner", {}).get("S") == who["candidate_id"]:
+                if key.startswith(("MSG#", "NK#")):
+                    assert item["interview_id"]["S"] == interview_id
+                    lookups += 1
+                else:
+                    assert who["candidate_id"] in key, key
+                    checked += 1
+    assert checked >= 2 * 5
+    assert lookups >= 2
+    names = [s["Name"] for s in cloud.pending_schedules()]
+    assert names
+    assert all(name.startswith((f"{alice['candidate_id']}-", f"{bruno['candidate_id']}-")) for name in names)
+
+    # And Bruno's key on an id that names Alice is refused before anything is read, also with Bruno's own tail
+    reads: list[str] = []
+    client = followup_aws.client("dynamodb")
+
+    def remember(params: dict[str, Any], **_: Any) -> None:
+        reads.append(json.dumps(params))
+
+    client.meta.events.register("before-parameter-build.dynamodb", remember, unique_id="test-reads")
+    try:
+        forged = f"{alice['candidate_id']}-{ids[1].split('-')[1]}"
+        for path in (f"/interviews/{ids[0]}", f"/interviews/{forged}"):
+            assert cloud.http("GET", path, headers=_bearer(bruno["api_key"]))[0] == 404
+    finally:
+        client.meta.events.unregister("before-parameter-build.dynamodb", unique_id="test-reads")
+    assert reads  # Bruno's key was checked (his profile read)
+    assert [r for r in reads if alice["candidate_id"] in r] == []
 
 
 def test_a_candidates_form_starts_from_their_profile_and_files_under_them(

@@ -160,6 +160,12 @@ def test_reply_address_round_trips_and_rejects_forgeries() -> None:
     assert len(local.rsplit(".", 1)[1]) == 10
     assert parse_reply_address("secret", address, "replies.example.com") == "019ab6e4a8c0f3b2c1d4e5"
     assert parse_reply_address("secret", address.replace("reply+", "REPLY+"), "REPLIES.example.com") is not None
+    # A mail system that upper-cases the whole local part still reaches the interview
+    assert parse_reply_address("secret", local.upper() + "@" + domain, domain) == "019ab6e4a8c0f3b2c1d4e5"
+    # A created candidate's interview id (it names the candidate) fits an address too
+    own = reply_address("secret", "ab12cd34ef56-019ab6e4a8c0f3b2c1d4e5", "replies.example.com")
+    assert len(own.split("@")[0]) <= 64
+    assert parse_reply_address("secret", own, "replies.example.com") == "ab12cd34ef56-019ab6e4a8c0f3b2c1d4e5"
     assert parse_reply_address("other-secret", address, "replies.example.com") is None
     assert parse_reply_address("secret", address, "elsewhere.example") is None
     forged = address.replace("019ab6e4a8c0f3b2c1d4e5", "019ab6e4a8c0f3b2c1d4e6")

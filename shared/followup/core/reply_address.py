@@ -38,8 +38,9 @@ def parse_reply_address(secret: str, address: str, domain: str) -> str | None:
     match = _LOCAL_PART.match(local)
     if match is None:
         return None
-    interview_id = match.group("interview_id")
-    # Some mail systems change the case of a local part: the prefix and the hex tag are case-insensitive.
+    # Some mail systems change the case of a local part: the prefix and the hex tag are case-insensitive, and
+    # interview ids are lower case (hex digits, a candidate id of lower-case letters and digits).
+    interview_id = match.group("interview_id").lower()
     if not hmac.compare_digest(match.group("tag").lower(), _tag(secret, interview_id)):
         return None
     return interview_id

@@ -47,6 +47,25 @@ def is_candidate_id(value: str) -> bool:
     return value == DEFAULT_CANDIDATE or bool(CANDIDATE_ID_PATTERN.match(value))
 
 
+# An interview id carries its candidate, so every item keyed by it does too (`IV#<id>`, `INTAKE#<id>`, the
+# schedules): `<candidate id>-<22 hex>` for a created candidate, the 22 hex alone for the default one (the ids of a
+# single-candidate deployment are unchanged). The 22 hex are the submission time in ms and 40 random bits.
+INTERVIEW_ID_PATTERN = re.compile(r"^(?:[a-z0-9]{12}-)?[0-9a-f]{22}$")
+
+
+def interview_id_for(owner: str, local_id: str) -> str:
+    """The id of `owner`'s interview whose own part (22 hex) is `local_id`."""
+    return local_id if is_default(owner) else f"{owner}-{local_id}"
+
+
+def interview_owner(interview_id: str) -> str | None:
+    """The candidate an interview id belongs to, read from the id alone; None for a malformed id."""
+    if not INTERVIEW_ID_PATTERN.match(interview_id):
+        return None
+    owner, dash, _ = interview_id.rpartition("-")
+    return owner if dash else DEFAULT_CANDIDATE
+
+
 class _ProfileFields(_Strict):
     name: ShortLine | None = None
     preferred_name: ShortLine | None = Field(default=None, description="how they sign and are greeted")

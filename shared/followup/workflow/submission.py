@@ -32,7 +32,7 @@ from followup.adapters.records import ClaimState, KeyClaim, natural_key
 from followup.core import clock
 from followup.core.text import iso_utc, parse_instant
 from followup.domain.cadence import plan_follow_ups
-from followup.domain.candidates import DEFAULT_CANDIDATE
+from followup.domain.candidates import DEFAULT_CANDIDATE, interview_id_for
 from followup.domain.events import InterviewSubmitted
 from followup.domain.models import FollowUpStatus, InterviewRequest, Plan, PlannedFollowUp
 from followup.messages.intake import input_warnings
@@ -54,9 +54,9 @@ DUPLICATE_WARNING = (
 )
 
 
-def new_interview_id(at: datetime) -> str:
-    """Time-ordered, unguessable, URL- and schedule-name-safe (22 chars)."""
-    return f"{int(at.timestamp() * 1000):012x}{secrets.token_hex(5)}"
+def new_interview_id(at: datetime, owner: str = DEFAULT_CANDIDATE) -> str:
+    """Time-ordered, unguessable, URL- and schedule-name-safe, and naming its candidate (`interview_id_for`)."""
+    return interview_id_for(owner, f"{int(at.timestamp() * 1000):012x}{secrets.token_hex(5)}")
 
 
 def follow_up_summary(follow_up: PlannedFollowUp) -> dict[str, Any]:
@@ -124,7 +124,7 @@ def submit_interview(
     submitted_at = clock.now()
     document = request.to_document()
     plan = plan_follow_ups(request, submitted_at)
-    interview_id = new_interview_id(submitted_at)
+    interview_id = new_interview_id(submitted_at, owner)
     if table is None:
         _publish(publisher, interview_id, submitted_at, document, plan, owner)
         return _result(request, interview_id, plan, submitted_at)

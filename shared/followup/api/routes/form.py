@@ -44,7 +44,12 @@ from followup.core.text import parse_instant
 
 if TYPE_CHECKING:
     from jinja2 import Environment
-from followup.domain.candidates import CANDIDATE_SECTION_FIELDS, DEFAULT_CANDIDATE, with_profile_defaults
+from followup.domain.candidates import (
+    CANDIDATE_SECTION_FIELDS,
+    DEFAULT_CANDIDATE,
+    interview_owner,
+    with_profile_defaults,
+)
 from followup.domain.kinds import UnknownKindError, spec
 from followup.domain.models import InterviewRequest
 
@@ -53,7 +58,6 @@ router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 INTERVIEWER_SLOTS = 6
 FORM_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 HTML = "text/html; charset=utf-8"
-_INTERVIEW_ID = re.compile(r"^[0-9a-f]{22}$")
 _INTERVIEWER_FIELDS = (
     "name", "salutation", "email", "title", "timezone", "topics", "linkedin_url", "mailing_address", "country",
     "subdivision",
@@ -667,8 +671,11 @@ def show_plan(id: str):  # type: ignore[no-untyped-def]
     owner = form_owner(key)
     if owner is None:
         return _forbidden()
-    bundle = services().table.load_interview(id) if _INTERVIEW_ID.match(id) else None
-    if bundle is not None and bundle.owner != owner:  # another candidate's plan does not exist for this key
+    named = interview_owner(id)
+    if named is None or (named != owner and named != DEFAULT_CANDIDATE):  # another candidate's, or made up
+        return _message_page(404, "No such plan", "This link does not lead to one of your interviews.")
+    bundle = services().table.load_interview(id)
+    if bundle is not None and bundle.owner != owner:
         return _message_page(404, "No such plan", "This link does not lead to one of your interviews.")
     if bundle is None:
         return _message_page(

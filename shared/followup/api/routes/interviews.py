@@ -33,7 +33,6 @@ from followup.workflow.lifecycle import DecisionDateChange, OutcomeRequest
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
-INTERVIEW_ID_PATTERN = re.compile(r"^[0-9a-f]{22}$")
 
 
 def _fingerprint(document: dict[str, Any]) -> str:
@@ -128,8 +127,7 @@ def list_interviews():  # type: ignore[no-untyped-def]
 def get_interview(id: str):  # type: ignore[no-untyped-def]
     from followup.api.views import interview_view
 
-    if not INTERVIEW_ID_PATTERN.match(id):
-        raise ApiError(404, "not_found", "no interview with this id")
+    principal.check_interview_id(id)
     bundle = services().table.load_interview(id)
     if bundle is None:
         raise ApiError(404, "not_found", "no interview with this id")
@@ -145,8 +143,7 @@ def _current(interview_id: str) -> InterviewBundle | Intake:
     """The stored interview, or its intake while the planner has not stored it yet (the 202 gap)."""
     from followup.workflow.lifecycle import current
 
-    if not INTERVIEW_ID_PATTERN.match(interview_id):
-        raise _not_found()
+    principal.check_interview_id(interview_id)
     found = current(services().table, interview_id)
     if found is None:
         raise _not_found()
@@ -264,9 +261,8 @@ def delete_interview(id: str):  # type: ignore[no-untyped-def]
 
     deps = services()
     owner = principal.candidate_id()
-    if not INTERVIEW_ID_PATTERN.match(id) or not delete_anywhere(
-        deps.table, deps.publisher, id, clock.now(), owner=owner
-    ):
+    principal.check_interview_id(id)
+    if not delete_anywhere(deps.table, deps.publisher, id, clock.now(), owner=owner):
         raise _not_found()
     return Response(status_code=204, content_type="application/json", body="")
 

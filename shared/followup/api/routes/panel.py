@@ -355,9 +355,10 @@ def sign_out():  # type: ignore[no-untyped-def]
 
 
 def _owned(session: panel.Session, interview_id: str) -> InterviewBundle | None:
-    from followup.api.routes.interviews import INTERVIEW_ID_PATTERN
+    from followup.domain.candidates import interview_owner, is_default
 
-    if not INTERVIEW_ID_PATTERN.match(interview_id):
+    owner = interview_owner(interview_id)
+    if owner is None or (owner != session.candidate_id and not is_default(owner)):
         return None
     bundle = services().table.load_interview(interview_id)
     return bundle if bundle is not None and bundle.owner == session.candidate_id else None
