@@ -58,3 +58,30 @@ def test_the_sender_sends_with_the_custom_templates_under_its_prefix(cloud: Loca
     cloud.advance(14 * 86400)
     (check_in,) = [m for m in cloud.outbox.follow_ups() if m["tags"].get("follow_up_id") == "check_in"]
     assert "fits the team well" not in check_in["text"]
+
+
+def test_the_preview_and_the_panel_show_the_custom_wording(cloud: LocalCloud) -> None:
+    import re
+
+    assert cloud.provisioned.function_environment("ApiFunction")["TEMPLATES_URI"] == f"s3://{BUCKET}/{PREFIX}"
+    custom = "work fits the team well, and I am very interested in joining."
+
+    # The JSON preview renders with the set the sender will use
+    status, preview = cloud.api("POST", "/preview", load_example("interview.json"))
+    assert status == 200, preview
+    texts = {item["id"]: " ".join(item["text"].split()) for item in preview["follow_ups"]}
+    assert custom in texts["thank_you-0"]
+    assert custom not in texts["check_in"]  # a kind the set leaves out keeps the built-in wording
+
+    assert cloud.api("POST", "/interviews", load_example("interview.json"))[0] == 202
+
+    # The control panel, opened from the manage link of the reminder the candidate got
+    cloud.advance(3 * 86400)
+    reminder = next(m for m in cloud.outbox.follow_ups() if "/panel/m/" in m["text"])
+    path = re.search(r"(/panel/m/[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)", reminder["text"]).group(1)  # type: ignore[union-attr]
+    status, headers, _ = cloud.http("POST", path, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert status == 303
+    cookie = headers["set-cookie"].split(";", 1)[0]
+    status, _, page = cloud.http("GET", headers["location"], headers={"cookie": cookie})
+    assert status == 200
+    assert custom in " ".join(page.decode().split())

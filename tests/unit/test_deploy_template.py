@@ -97,8 +97,15 @@ EXPECTED_GRANTS: dict[str, set[tuple[str, str]]] = {
 # Grants that exist only under a condition: replies on (InboundDomain) add reading the stored mail.
 EXPECTED_CONDITIONAL_GRANTS: dict[str, dict[str, set[tuple[str, str]]]] = {
     "FeedbackFunction": {"HasInboundDomain": {("s3:GetObject", "InboundMailBucket")}},
-    # Custom message templates, read at cold start, only when a templates bucket is configured.
+    # Custom message templates, only when a templates bucket is configured: the sender reads them at cold start
+    # to send with them, the API on the first message it shows (previews, the panel, the link pages).
     "SenderFunction": {
+        "HasTemplatesBucket": {
+            ("s3:ListBucket", "param:TemplatesBucket"),
+            ("s3:GetObject", "param:TemplatesBucket,param:TemplatesPrefix"),
+        }
+    },
+    "ApiFunction": {
         "HasTemplatesBucket": {
             ("s3:ListBucket", "param:TemplatesBucket"),
             ("s3:GetObject", "param:TemplatesBucket,param:TemplatesPrefix"),

@@ -27,6 +27,7 @@ from followup.workflow.submission import submit_interview
 if TYPE_CHECKING:
     from followup.adapters.dynamodb import FollowUpTable
     from followup.adapters.events import EventPublisher
+    from followup.messages.render import TemplateSet
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 IN_PROGRESS_WAIT_SECONDS = 8.0
@@ -37,6 +38,7 @@ def build_idempotent_submit(
     publisher: EventPublisher,
     table: FollowUpTable | None = None,
     charge_for: Callable[[str], Callable[[Plan, datetime], None] | None] | None = None,
+    templates: Callable[[], TemplateSet | None] | None = None,
 ) -> Callable[..., dict[str, Any]]:
     """`submit_once(key=, fingerprint=, document=, context=)`: the submission, at most once per key."""
     store = DynamoDBPersistenceLayer(table_name=idempotency_table_name, boto3_client=aws.client("dynamodb"))
@@ -52,7 +54,8 @@ def build_idempotent_submit(
         request = InterviewRequest.model_validate(submission["document"])
         owner = str(submission.get("owner") or DEFAULT_CANDIDATE)
         charge = charge_for(owner) if charge_for is not None else None
-        return submit_interview(request, publisher, table, owner=owner, charge=charge).body()
+        custom = templates() if templates is not None else None
+        return submit_interview(request, publisher, table, owner=owner, charge=charge, templates=custom).body()
 
     def submit_once(
         *, key: str, fingerprint: str, document: dict[str, Any], context: Any, owner: str = DEFAULT_CANDIDATE

@@ -137,10 +137,11 @@ def _message(bundle: InterviewBundle, record: FollowUpRecord | None) -> str:
     control panel, else the built-in one (without its action links)."""
     if record is None:
         return ""
+    from followup.api.services import services
     from followup.api.views import message_as_it_goes
 
     try:
-        message = message_as_it_goes(_request(bundle, record), record)
+        message = message_as_it_goes(_request(bundle, record), record, services().templates)
     except Exception:  # an interview stored by an older version that no longer renders: the page works without it
         return ""
     return (

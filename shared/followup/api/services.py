@@ -16,6 +16,7 @@ from followup.core.config import ApiSettings, load_settings
 
 if TYPE_CHECKING:
     from followup.api.keyring import ApiKeyRing
+    from followup.messages.render import TemplateSet
 
 
 @dataclass
@@ -37,6 +38,15 @@ class ApiServices:
         return SecretStore(aws.client("ssm"))
 
     @cached_property
+    def templates(self) -> TemplateSet | None:
+        """The deployment's custom templates, read on the first message shown (not at cold start)."""
+        if not self.settings.templates_uri.strip():
+            return None
+        from followup.messages.custom_templates import templates_from_uri
+
+        return templates_from_uri(self.settings.templates_uri, lambda: aws.client("s3"))
+
+    @cached_property
     def candidates(self) -> CandidateTable:
         return CandidateTable(aws.client("dynamodb"), self.settings.table_name)
 
@@ -56,6 +66,7 @@ class ApiServices:
             self.publisher,
             self.table,
             charge_for=lambda owner: daily_charge(owner, self.candidates, self.settings),
+            templates=lambda: self.templates,
         )
 
 

@@ -12,7 +12,7 @@ from followup.domain.cadence import plan_follow_ups
 from followup.domain.models import InterviewRequest, PlannedFollowUp
 from followup.messages.intake import input_warnings
 from followup.messages.lint import findings_json, lint_plan
-from followup.messages.render import RenderedMessage, render_follow_up
+from followup.messages.render import RenderedMessage, TemplateSet, render_follow_up
 from followup.workflow.submission import plan_warnings
 
 
@@ -77,7 +77,7 @@ def interview_view(bundle: InterviewBundle) -> dict[str, Any]:
     return {"interview": interview, "follow_ups": follow_ups, "timeline": timeline}
 
 
-def preview_interview(request: InterviewRequest, now: datetime) -> dict[str, Any]:
+def preview_interview(request: InterviewRequest, now: datetime, templates: TemplateSet | None = None) -> dict[str, Any]:
     """`POST /preview`: every planned message rendered, with local send times, why each goes when it does (when
     not obvious: `timing`) and the linter's findings beside each; nothing stored or sent."""
     plan = plan_follow_ups(request, now)
@@ -85,7 +85,7 @@ def preview_interview(request: InterviewRequest, now: datetime) -> dict[str, Any
     rendered: dict[str, RenderedMessage] = {}
 
     def render(req: InterviewRequest, follow_up: PlannedFollowUp) -> RenderedMessage:
-        rendered[follow_up.id] = message = render_follow_up(req, follow_up)
+        rendered[follow_up.id] = message = render_follow_up(req, follow_up, templates=templates)
         return message
 
     findings = lint_plan(request, plan, render=render)
@@ -110,11 +110,13 @@ def preview_interview(request: InterviewRequest, now: datetime) -> dict[str, Any
     return {"follow_ups": messages, "warnings": input_warnings(request) + plan_warnings(request, plan, now)}
 
 
-def message_as_it_goes(request: InterviewRequest, record: FollowUpRecord) -> RenderedMessage:
+def message_as_it_goes(
+    request: InterviewRequest, record: FollowUpRecord, templates: TemplateSet | None = None
+) -> RenderedMessage:
     """What a follow-up would send (without its action links): the candidate's own wording when they changed it in
-    the control panel, else the built-in one."""
+    the control panel, else the deployment's templates' (custom, or built-in)."""
     from followup.messages.render import render_edited
 
     if record.edited_text:
         return render_edited(record.edited_subject or "", record.edited_text)
-    return render_follow_up(request, record.planned())
+    return render_follow_up(request, record.planned(), templates=templates)

@@ -40,6 +40,8 @@ class ApiSettings(_Settings):
     candidate_daily_interviews: int = Field(alias="CANDIDATE_DAILY_INTERVIEWS", default=20, ge=1)
     candidate_daily_emails: int = Field(alias="CANDIDATE_DAILY_EMAILS", default=200, ge=1)
     send_from_candidates: bool = Field(alias="SEND_FROM_CANDIDATES", default=True)
+    # The sender's custom templates: previews, the panel and the link pages show the wording that will go.
+    templates_uri: str = Field(alias="TEMPLATES_URI", default="")
 
 
 class PlannerSettings(_Settings):

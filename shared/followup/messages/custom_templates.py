@@ -125,6 +125,13 @@ def parse_templates_uri(uri: str, s3_client: Callable[[], Any]) -> TemplateSourc
     return Path(uri)
 
 
+def templates_from_uri(uri: str, s3_client: Callable[[], Any]) -> TemplateSet | None:
+    """The deployment's custom templates (`TEMPLATES_URI`), loaded and validated, or None when unset. A broken set
+    raises `TemplateLoadError`: better no message than a half-customised one."""
+    source = parse_templates_uri(uri, s3_client)
+    return None if source is None else load_custom_templates(source)
+
+
 @dataclass(frozen=True)
 class TemplateProblem:
     """One reason a source is unusable, located as precisely as Jinja2 allows."""

@@ -59,7 +59,6 @@ def _custom_templates(uri: str) -> TemplateSet | None:
     start loudly rather than sending half-customised mail). Without TEMPLATES_URI nothing is imported."""
     if not uri.strip():
         return None
-    from followup.messages.custom_templates import load_custom_templates, parse_templates_uri
+    from followup.messages.custom_templates import templates_from_uri
 
-    source = parse_templates_uri(uri, lambda: aws.client("s3"))
-    return None if source is None else load_custom_templates(source)
+    return templates_from_uri(uri, lambda: aws.client("s3"))

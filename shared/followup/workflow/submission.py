@@ -23,6 +23,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -37,10 +38,12 @@ from followup.domain.events import InterviewSubmitted
 from followup.domain.models import FollowUpStatus, InterviewRequest, Plan, PlannedFollowUp
 from followup.messages.intake import input_warnings
 from followup.messages.lint import Finding, lint_plan
+from followup.messages.render import render_follow_up
 from followup.workflow.lifecycle import ConcurrentChange
 
 if TYPE_CHECKING:
     from followup.adapters.dynamodb import FollowUpTable
+    from followup.messages.render import TemplateSet
 
 # A claim the planner has not stored yet lives this long (EventBridge retries the planner for 24 h); the planner's
 # store extends it to the interview's own retention.
@@ -118,6 +121,7 @@ def submit_interview(
     *,
     owner: str = DEFAULT_CANDIDATE,
     charge: Callable[[Plan, datetime], None] | None = None,
+    templates: TemplateSet | None = None,
 ) -> SubmissionResult:
     """Plan the interview and hand it to the planner through the bus, once per natural key (with `table`; without
     it, every call is a new interview — the path of tools that bypass the API), as `owner`'s interview."""
@@ -127,7 +131,7 @@ def submit_interview(
     interview_id = new_interview_id(submitted_at, owner)
     if table is None:
         _publish(publisher, interview_id, submitted_at, document, plan, owner)
-        return _result(request, interview_id, plan, submitted_at)
+        return _result(request, interview_id, plan, submitted_at, templates=templates)
     key = natural_key(document, owner)
     for _ in range(3):
         claim = table.claim_natural_key(
@@ -149,8 +153,8 @@ def submit_interview(
                 with contextlib.suppress(ClientError, BotoCoreError):
                     table.abandon_claim(key, interview_id)
                 raise
-            return _result(request, interview_id, plan, submitted_at)
-        existing = _existing(claim, publisher, table, submitted_at)
+            return _result(request, interview_id, plan, submitted_at, templates=templates)
+        existing = _existing(claim, publisher, table, submitted_at, templates)
         if existing is not None:
             return existing
         # The key points at an interview that is gone (deleted, or a claim abandoned half-way): free it, claim again.
@@ -159,16 +163,26 @@ def submit_interview(
 
 
 def _result(
-    request: InterviewRequest, interview_id: str, plan: Plan, submitted_at: datetime, *, duplicate: bool = False
+    request: InterviewRequest,
+    interview_id: str,
+    plan: Plan,
+    submitted_at: datetime,
+    *,
+    duplicate: bool = False,
+    templates: TemplateSet | None = None,
 ) -> SubmissionResult:
     warnings = [DUPLICATE_WARNING] if duplicate else []
     warnings += input_warnings(request) + plan_warnings(request, plan, submitted_at)
-    warnings += lint_warnings(lint_plan(request, plan))
+    warnings += lint_warnings(lint_plan(request, plan, render=partial(render_follow_up, templates=templates)))
     return SubmissionResult(interview_id=interview_id, plan=plan, warnings=warnings, duplicate=duplicate)
 
 
 def _existing(
-    claim: KeyClaim, publisher: EventPublisher, table: FollowUpTable, now: datetime
+    claim: KeyClaim,
+    publisher: EventPublisher,
+    table: FollowUpTable,
+    now: datetime,
+    templates: TemplateSet | None = None,
 ) -> SubmissionResult | None:
     """The answer for a resubmission: the interview that holds the key, or None when it no longer exists."""
     interview_id = claim.interview_id
@@ -177,7 +191,7 @@ def _existing(
         request = InterviewRequest.model_validate(bundle.interview["document"])
         plan = Plan(follow_ups=[record.planned() for record in bundle.follow_ups])
         submitted_at = parse_instant(str(bundle.interview["submitted_at"]))
-        return _result(request, interview_id, plan, submitted_at, duplicate=True)
+        return _result(request, interview_id, plan, submitted_at, duplicate=True, templates=templates)
     if claim.state != ClaimState.PENDING:
         return None
     intake = table.load_intake(interview_id)
@@ -185,7 +199,7 @@ def _existing(
         return None
     if not intake.pending:  # stored meanwhile, by the planner that was on its way
         stored = table.load_interview(interview_id)
-        return None if stored is None else _existing(claim, publisher, table, now)
+        return None if stored is None else _existing(claim, publisher, table, now, templates)
     # Not stored yet: publish it again under its own id (the first request may have died before PutEvents).
     submitted_at = parse_instant(claim.submitted_at)
     if now - submitted_at > REPLAN_AFTER:
@@ -193,7 +207,7 @@ def _existing(
     request = InterviewRequest.model_validate(intake.document)
     plan = plan_follow_ups(request, submitted_at)
     _publish(publisher, interview_id, submitted_at, intake.document, plan, intake.owner)
-    return _result(request, interview_id, plan, submitted_at, duplicate=True)
+    return _result(request, interview_id, plan, submitted_at, duplicate=True, templates=templates)
 
 
 def lint_warnings(findings: dict[str, list[Finding]]) -> list[str]:

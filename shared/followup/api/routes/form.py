@@ -578,7 +578,7 @@ def _form_page(
 def _preview_context(request: InterviewRequest) -> dict[str, Any]:
     from followup.api.views import preview_interview
 
-    result = preview_interview(request, clock.now())
+    result = preview_interview(request, clock.now(), services().templates)
     candidate_zone = request.candidate_timezone()
     zones = {item.id: item.timezone for item in _plan_zones(request)}
     messages = []

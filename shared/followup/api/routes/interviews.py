@@ -58,7 +58,9 @@ def create_interview(interview: Annotated[InterviewRequest, Body()]):  # type: i
     key = router.current_event.headers.get("idempotency-key")
     if key is None:
         charge = daily_charge(owner, deps.candidates, deps.settings)
-        result = submit_interview(interview, deps.publisher, deps.table, owner=owner, charge=charge)
+        result = submit_interview(
+            interview, deps.publisher, deps.table, owner=owner, charge=charge, templates=deps.templates
+        )
         return json_response(202, result.body())
     if not IDEMPOTENCY_KEY_PATTERN.match(key):
         raise ApiError(400, "bad_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters")
@@ -282,4 +284,4 @@ def preview(interview: Annotated[InterviewRequest, Body()]):  # type: ignore[no-
     principal.candidate_id()  # the operator key does not preview
     now = clock.now()
     check_timing(interview, now)
-    return json_response(200, preview_interview(interview, now))
+    return json_response(200, preview_interview(interview, now, services().templates))

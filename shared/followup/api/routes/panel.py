@@ -515,7 +515,7 @@ MAX_TEXT = 5000
 def _message_of(request: InterviewRequest, record: FollowUpRecord) -> RenderedMessage:
     from followup.api.views import message_as_it_goes
 
-    return message_as_it_goes(request, record)
+    return message_as_it_goes(request, record, services().templates)
 
 
 def _edit_page(
