@@ -371,6 +371,13 @@ def test_the_manage_link_in_a_reminder_opens_the_panel_on_that_interview(cloud: 
     status, _, page = _get(cloud, headers["location"], cookie)
     assert status == 200
     assert "Analytical Engines" in page
+    # The list gives the next message in the candidate's own time (London), though the default candidate has no
+    # profile to read it from
+    status, _, page = _get(cloud, "/panel", cookie)
+    assert status == 200
+    next_line = re.search(r"Next message: ([^<]+)", page)
+    assert next_line is not None, page
+    assert next_line.group(1).strip().endswith("GMT")
     # A forged one opens nothing.
     assert _post(cloud, path[:-3] + "AAA", {})[0] == 403
 

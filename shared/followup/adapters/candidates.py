@@ -116,6 +116,8 @@ class ListedInterview:
     status: str
     next_due_at: str | None
     outcome: str | None = None
+    # The candidate's own zone as the interview gave it (None for interviews stored before it was kept).
+    candidate_timezone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -452,7 +454,7 @@ class CandidateTable:
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND sk < :timeline",
             ExpressionAttributeValues={":pk": {"S": interview_pk(interview_id)}, ":timeline": {"S": TIMELINE_PREFIX}},
-            ProjectionExpression="sk, #status, due_at, outcome, paused_at",
+            ProjectionExpression="sk, #status, due_at, outcome, paused_at, candidate_timezone",
             ExpressionAttributeNames={"#status": "status"},
         )
         items = [from_item(raw) for raw in response.get("Items", [])]
@@ -480,4 +482,5 @@ class CandidateTable:
             status="paused" if status == "active" and paused else status,
             next_due_at=pending_due[0] if pending_due else None,
             outcome=interview.get("outcome"),
+            candidate_timezone=interview.get("candidate_timezone"),
         )

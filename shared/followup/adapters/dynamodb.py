@@ -152,6 +152,10 @@ class FollowUpTable:
                             "submitted_at": iso_utc(submitted_at),
                             "document": document_json,
                             "candidate_email": str(candidate.get("email", "")).lower(),
+                            # The zone the candidate reads times in (the list of their interviews shows it).
+                            "candidate_timezone": str(
+                                candidate.get("timezone") or document.get("company", {}).get("timezone") or "UTC"
+                            ),
                             "owner": owner,
                             "natural_key": natural_key,
                             "expires_at": epoch(expires_at),

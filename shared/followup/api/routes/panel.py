@@ -179,9 +179,11 @@ def panel_home():  # type: ignore[no-untyped-def]
     except InvalidCursor:
         page = deps.candidates.list_interviews(session.candidate_id, limit=20, cursor=None)
     record = deps.keyring().candidate(session.candidate_id)
-    zone = str((record.profile if record else {}).get("timezone") or "UTC")
+    own_zone = (record.profile if record else {}).get("timezone")
     rows = []
     for row in page.interviews:
+        # The profile's zone; the default candidate has no profile: the zone their interview gave.
+        zone = str(own_zone or row.candidate_timezone or "UTC")
         if row.status == "closed":
             words = f"Stopped: {OUTCOME_WORDS.get(row.outcome or '', row.outcome or 'closed')}"
         elif row.status == "planning":
