@@ -649,3 +649,27 @@ def test_names_typed_in_one_case_are_written_as_names_and_spanish_titles_are_tit
     assert greeting_for("Lic. Carolina Paz", "formal", salutation=None, country="AR").name == "Lic. Paz"
     assert greeting_for("DR. JUAN ROSSI", "formal", salutation=None, country="AR").name == "Dr. Rossi"
     assert greeting_for("DR. JUAN ROSSI", "warm", salutation=None, country="AR").name == "Juan"
+
+
+def test_reminders_write_an_interviewer_named_in_capitals_as_a_name() -> None:
+    from followup.messages.intake import input_warnings
+
+    payload = json.loads((Path(__file__).parents[2] / "examples" / "interview-panel.json").read_text())
+    payload["interviewers"][0]["name"] = "DR. GRACE B. HOPPER"
+    payload["company"]["name"] = "analytical engines"
+    request = InterviewRequest.model_validate(payload)
+    for follow_up_id, kind in (
+        ("reminder_handwritten_note", FollowUpKind.REMINDER_HANDWRITTEN_NOTE),
+        ("reminder_linkedin", FollowUpKind.REMINDER_LINKEDIN),
+    ):
+        text = render_follow_up(request, follow_up_for(request, follow_up_id, kind)).text
+        assert "Dr. Grace B. Hopper" in text
+        assert "GRACE" not in text
+    # A company name typed all in lower case is kept (it may be the brand's own) but the candidate is told
+    warnings = [w for w in input_warnings(request) if w.startswith("company.name")]
+    assert warnings == [
+        "company.name: 'analytical engines' is all lower case, and the messages use it as typed; write it as the "
+        "company does (e.g. 'Analytical Engines')"
+    ]
+    payload["company"]["name"] = "Analytical Engines"
+    assert not [w for w in input_warnings(InterviewRequest.model_validate(payload)) if w.startswith("company.name")]

@@ -245,7 +245,7 @@ def template_context(request: InterviewRequest, follow_up: PlannedFollowUp, *, t
         "greeting": greeting.name,
         "greeting_name": greeting.name,
         "first_name": given_name(person.name, country),
-        "full_name": clean(person.name),
+        "full_name": clean(proper_case(person.name)),
         "candidate_first_name": preferred,
         "candidate_name": candidate_name,
         "role": clean(request.position.short_title or request.position.title),
@@ -286,7 +286,7 @@ def _person(request: InterviewRequest, intake: Intake, index: int, tone: str) ->
     country = person.country or request.company.country
     topics = intake.topics[index]
     return {
-        "name": clean(person.name),
+        "name": clean(proper_case(person.name)),
         "first_name": given_name(person.name, country),
         "greeting": greeting_for(person.name, tone, salutation=person.salutation, country=country).name,
         "greeting_name": greeting_for(person.name, tone, salutation=person.salutation, country=country).name,

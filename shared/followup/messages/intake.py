@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from followup.domain.models import InterviewRequest
-from followup.messages.names import greeting_for
+from followup.messages.names import greeting_for, proper_case
 from followup.messages.phrasing import (
     Refusal,
     as_background,
@@ -187,6 +187,13 @@ def _read_intake(key: _Key) -> Intake:
                 warnings.append(_warning("highlights.experience", experience, noun))
             else:
                 background = noun
+    company = request.company.name
+    letters = [char for char in company if char.isalpha()]
+    if len(letters) > 1 and all(char.islower() for char in letters):
+        warnings.append(
+            f"company.name: '{tidy(company)[:60]}' is all lower case, and the messages use it as typed; write it as "
+            f"the company does (e.g. '{proper_case(tidy(company))[:60]}')"
+        )
     tone = request.preferences.tone
     for index, person in enumerate(request.interviewers):
         country = person.country or request.company.country
