@@ -360,6 +360,8 @@ def _invoke_in(
     event = substitute_placeholders(raw_event, secrets)
     event = sign_placeholder(event, cloud.webhook_secret, signing_time)
     _seed_referenced(cloud, event, template, notes)
+    if not cloud.endpoint_url:
+        _clock_to_due(cloud, event, notes)
 
     sent_before = len(cloud.outbox.messages)
     started = time.perf_counter()
@@ -379,6 +381,31 @@ def _invoke_in(
             file=notes,
         )
     return InvokeResult(result=result)
+
+
+def _clock_to_due(cloud: Any, event: Any, notes: TextIO) -> None:
+    """A fresh state's virtual clock moves to the due time of each follow-up a sender event names, when that is
+    later: the event is what Scheduler delivers at that moment (the planner may have moved the time to the
+    recipient's next working hours, so it depends on when the command runs). A running stack keeps its own clock."""
+    from followup.adapters.dynamodb import FollowUpTable
+    from followup.core.text import parse_instant
+
+    wanted: list[tuple[str, str]] = []
+    for record in (event.get("Records") or []) if isinstance(event, dict) else []:
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            body = json.loads(record.get("body") or "")
+            if isinstance(body, dict) and body.get("interview_id") and body.get("follow_up_id"):
+                wanted.append((str(body["interview_id"]), str(body["follow_up_id"])))
+    if not wanted:
+        return
+    dynamodb = cloud.session.client("dynamodb", region_name=cloud.provisioned.region)
+    table = FollowUpTable(dynamodb, cloud.provisioned.physical["FollowUpTable"])
+    for interview_id, follow_up_id in wanted:
+        bundle = table.load_interview(interview_id)
+        due = next((r.due_at for r in (bundle.follow_ups if bundle else []) if r.follow_up_id == follow_up_id), None)
+        if due is not None and parse_instant(due) > cloud.clock.now():
+            cloud.clock.move_to(parse_instant(due))
+            print(f"clock moved to {due}, when Scheduler delivers {follow_up_id}", file=notes)
 
 
 def _seed(cloud: Any, event: Any, path: Path, notes: TextIO) -> int:

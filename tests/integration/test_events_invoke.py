@@ -57,7 +57,22 @@ def test_event_runs_cleanly_through_followup_invoke(path: Path, capsys: pytest.C
     assert "does not exist in this fresh local state" not in notes
 
 
-def test_the_sender_event_sends_its_thank_you_after_seeding_the_interview(capsys: pytest.CaptureFixture[str]) -> None:
+# Whatever the hour the command runs: in New York's working hours (the planner keeps the thank-you due now), in its
+# evening and on a Saturday (the planner moves it to the next working morning, and the event is delivered then).
+@pytest.mark.parametrize(
+    "started", ["2026-12-01T15:00:00+00:00", "2026-12-01T23:30:00+00:00", "2026-12-05T12:00:00+00:00", None]
+)
+def test_the_sender_event_sends_its_thank_you_after_seeding_the_interview(
+    started: str | None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import datetime
+
+    from followup_local import cloud as local_cloud
+
+    if started is not None:
+        real = local_cloud.VirtualClock
+        at = datetime.fromisoformat(started)
+        monkeypatch.setattr(local_cloud, "VirtualClock", lambda start=None: real(start or at))
     code, result, notes = _invoke("SenderFunction", EVENTS / "sender" / "due-thank-you.json", capsys)
 
     assert code == cli.EXIT_OK
