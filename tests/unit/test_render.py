@@ -645,6 +645,9 @@ def test_names_typed_in_one_case_are_written_as_names_and_spanish_titles_are_tit
     assert proper_case("okonkwo-hale") == "Okonkwo-Hale"
     assert proper_case("Ludwig van Beethoven") == "Ludwig van Beethoven"  # mixed case: the person's own
     assert proper_case("McDonald") == "McDonald"
+    # Not a name as people write one: left exactly as typed
+    assert proper_case("{% if 1 %}jinja{% endif %}") == "{% if 1 %}jinja{% endif %}"
+    assert proper_case("grace 2") == "grace 2"
     assert greeting_for("Lic. Carolina Paz", "warm", salutation=None, country="AR").name == "Carolina"
     assert greeting_for("Lic. Carolina Paz", "formal", salutation=None, country="AR").name == "Lic. Paz"
     assert greeting_for("DR. JUAN ROSSI", "formal", salutation=None, country="AR").name == "Dr. Rossi"

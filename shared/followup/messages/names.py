@@ -64,11 +64,17 @@ _PARTICLES = frozenset({"de", "del", "della", "di", "da", "das", "do", "dos", "d
                         "den", "ter", "y", "e", "bin", "binti", "al"})  # fmt: skip
 
 
+# What a personal name is made of: letters (any script), spaces, and . - ' ’ (initials, double names, O'Connor).
+_NOT_A_NAME = re.compile(r"[^\w\s.\-'’]|[\d_]")
+
+
 def proper_case(name: str) -> str:
     """A name typed all in capitals or all in lower case, as it is written ("DR. JUAN P. ROSSI" → "Dr. Juan P.
     Rossi", "siobhán o'connor" → "Siobhán O'Connor"); a name with any mixed case is the person's own: unchanged."""
     letters = [char for char in name if char.isalpha()]
     if not letters or not (all(char.isupper() for char in letters) or all(char.islower() for char in letters)):
+        return name
+    if _NOT_A_NAME.search(name):  # digits or symbols: not a name as people write one, so left exactly as typed
         return name
     words = []
     for index, word in enumerate(name.split(" ")):
