@@ -589,6 +589,8 @@ def test_importing_render_does_not_load_boto3_or_holidays() -> None:
         ("Robert Smith", "Robert Smith", "US", "Robert"),
         # A different given name signed with the legal family name: the name they go by, without the surname.
         ("Robert Smith", "Bob Smith", "US", "Bob"),
+        # A middle name shortened to its initial is still the legal name
+        ("Lucía Belén Fernández", "Lic. Lucía B. Fernández\nEnfermera", "AR", "Lucía"),
         # Given names signed without the family name that leads the legal one: kept as signed.
         ("Nguyen Minh Anh", "Minh Anh", "VN", "Minh Anh"),
         ("Priya Ramanathan", "Dr. Priya Ramanathan, PhD", "IN", "Priya"),
@@ -676,3 +678,19 @@ def test_reminders_write_an_interviewer_named_in_capitals_as_a_name() -> None:
     ]
     payload["company"]["name"] = "Analytical Engines"
     assert not [w for w in input_warnings(InterviewRequest.model_validate(payload)) if w.startswith("company.name")]
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("SAP EWM", "SAP EWM"),  # acronyms in capitals stay capitals
+        ("AWS IAM", "AWS IAM"),
+        ("ON-CALL ROTATION", "on-call rotation"),  # shouted words are written as words
+        ("THE Q3 PLAN", "the Q3 plan"),
+        ("NEW HIRE PAY", "new hire pay"),
+    ],
+)
+def test_capitals_in_a_topic_are_acronyms_or_shouting(typed: str, written: str) -> None:
+    from followup.messages.phrasing import as_noun_phrase
+
+    assert as_noun_phrase(typed, frozenset(), article=False) == written

@@ -297,14 +297,21 @@ def candidate_preferred_name(name: str, preferred: str | None, signature: str | 
 
 
 def _shortened_legal_name(tokens: Sequence[str], legal_tokens: Sequence[str]) -> bool:
-    """Whether a signed name is the legal name itself or the legal name with middle names dropped ("Rafael Nogueira"
-    for "Rafael Augusto Nogueira"): not a preferred name, so the candidate is still greeted by their given name."""
+    """Whether a signed name is the legal name itself or the legal name with middle names dropped or shortened to an
+    initial ("Rafael Nogueira" or "Rafael A. Nogueira" for "Rafael Augusto Nogueira"): not a preferred name, so the
+    candidate is still greeted by their given name."""
     signed = [token.casefold() for token in tokens]
     legal = [token.casefold() for token in legal_tokens]
     if not signed or not legal or signed[0] != legal[0]:
         return False
     remaining = iter(legal)
-    return all(token in remaining for token in signed)  # a subsequence: each signed token found in order
+    # A subsequence: each signed token found in order, an initial ("a." or "a") standing for a name it begins.
+    return all(any(_same_or_initial(token, name) for name in remaining) for token in signed)
+
+
+def _same_or_initial(signed: str, legal: str) -> bool:
+    initial = signed.rstrip(".")
+    return signed == legal or (len(initial) == 1 and legal.startswith(initial) and len(legal) > 1)
 
 
 def short_company(name: str) -> str:

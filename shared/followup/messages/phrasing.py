@@ -239,6 +239,9 @@ def _is_ordinary(word: str, proper: frozenset[str]) -> bool:
     return bool(parts) and all(is_common_word(part) for part in parts)
 
 
+_FUNCTION_WORDS = frozenset({"the", "a", "an", "of", "and", "or", "for", "to", "in", "on", "at", "with", "by"})
+
+
 def _fix_case(text: str, proper: frozenset[str]) -> str:
     """Lower-case ordinary words a note capitalised ("Design systems" → "design systems", "ON-CALL ROTATION" →
     "on-call rotation"); names ("New York office", "Power BI", "Kafka lag"), Title Case headings, acronyms
@@ -246,7 +249,13 @@ def _fix_case(text: str, proper: frozenset[str]) -> str:
     words = text.split(" ")
     cores = [word.strip("()[]{},.;:!\"'“”‘’") for word in words]
     letters = [ch for ch in text if ch.isalpha()]
-    if len(words) > 1 and letters and all(ch.isupper() for ch in letters):
+    # Capitals in short words, one of them no ordinary word and none a function word: acronyms ("SAP EWM").
+    short_words_only = (
+        all(len(core) <= 4 for core in cores)
+        and any(not _is_ordinary(word, proper) for word in words)
+        and not any(core.lower() in _FUNCTION_WORDS for core in cores)
+    )
+    if len(words) > 1 and letters and all(ch.isupper() for ch in letters) and not short_words_only:
         # Shouted: ordinary words are lowered; two-letter ones and unknown short ones may be acronyms (IT, UPI).
         return " ".join(
             word.lower() if len(core) > 5 or (len(core) > 2 and _is_ordinary(word, proper)) else word
