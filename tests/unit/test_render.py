@@ -220,7 +220,7 @@ def test_check_in_without_a_decision_date_counts_from_the_interview_in_the_recip
 
     text = render_follow_up(request, follow_up).text
 
-    assert "since we spoke on Wednesday, November 25" in text
+    assert "since we spoke on Wednesday, November 25, so" in text
     assert "decide by" not in text
 
 
@@ -694,3 +694,20 @@ def test_capitals_in_a_topic_are_acronyms_or_shouting(typed: str, written: str) 
     from followup.messages.phrasing import as_noun_phrase
 
     assert as_noun_phrase(typed, frozenset(), article=False) == written
+
+
+def test_dates_are_written_the_way_the_reader_writes_them() -> None:
+    payload = json.loads((Path(__file__).parents[2] / "examples" / "interview.json").read_text())
+    payload["company"].update(country="DE", timezone="Europe/Berlin")
+    payload["candidate"].update(country="US", timezone="America/New_York")
+    payload["next_steps"]["decision_expected_by"] = "2026-12-23"
+    request = InterviewRequest.model_validate(payload)
+    # To a Berlin interviewer: day first
+    check_in = render_follow_up(request, follow_up_for(request, "check_in", FollowUpKind.CHECK_IN)).text
+    assert "Wednesday 23 December" in check_in
+    assert "December 23" not in check_in
+    # The candidate's own reminder (a US candidate): month first
+    note = render_follow_up(
+        request, follow_up_for(request, "reminder_handwritten_note", FollowUpKind.REMINDER_HANDWRITTEN_NOTE)
+    ).text
+    assert "Wednesday, December 23" in note

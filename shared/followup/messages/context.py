@@ -225,6 +225,8 @@ def template_context(request: InterviewRequest, follow_up: PlannedFollowUp, *, t
     decision = request.next_steps.decision_expected_by
     preposition, noun = _meeting(request)
     country = person.country or request.company.country
+    # Whose way of writing dates: the interviewer's for messages to them, the candidate's for their reminders.
+    reader_country = country if kind.is_nudge else request.candidate.country or country
     greeting = greeting_for(person.name, tone, salutation=person.salutation, country=country)
     candidate_name = proper_case(clean(request.candidate.name))
     preferred = candidate_preferred_name(
@@ -252,10 +254,10 @@ def template_context(request: InterviewRequest, follow_up: PlannedFollowUp, *, t
         "role_full": clean(request.position.title),
         "company": clean(request.company.short_name or short_company(request.company.name)),
         "company_full": clean(request.company.name),
-        "meeting": _meeting_phrase(preposition, noun, interview_day, today),
+        "meeting": _meeting_phrase(preposition, noun, interview_day, today, reader_country),
         "meeting_noun": noun,
-        "interview_date": _format_day(interview_day, today),
-        "decision_date": _format_day(decision, today) if decision else "",
+        "interview_date": _format_day(interview_day, today, reader_country),
+        "decision_date": _format_day(decision, today, reader_country) if decision else "",
         "topics": topics,
         "topic_kinds": list(intake.topic_kinds[index]),
         "topic_skill": next((s for s in allocation.skills if any(s.lower() in t.lower() for t in topics)), ""),
@@ -304,22 +306,44 @@ def _meeting(request: InterviewRequest) -> tuple[str, str]:
     return _MEETINGS.get((details.stage, details.format)) or _MEETINGS[(details.stage, None)]
 
 
-def _meeting_phrase(preposition: str, noun: str, interview_day: date, today: date) -> str:
-    """'during today's virtual onsite', 'on yesterday's video call', 'at our onsite on Tuesday, November 24'."""
+# Where dates are written month first ("December 23"); elsewhere day first ("23 December"), as English is written
+# in the UK, Ireland, India, Australia and by most readers of English abroad. Without a country: month first.
+_MONTH_FIRST = frozenset({"US", "CA", "PH", "PR", "AS", "GU", "MP", "UM", "VI", "FM", "MH", "PW"})
+
+
+def _month_first(country: str | None) -> bool:
+    return country is None or country.upper() in _MONTH_FIRST
+
+
+def _meeting_phrase(preposition: str, noun: str, interview_day: date, today: date, country: str | None) -> str:
+    """'during today's virtual onsite', 'on yesterday's video call', 'at the onsite on November 24' ('24 November'
+    where dates are written day first)."""
     days = (today - interview_day).days
     if days == 0:
         return f"{preposition} today's {noun}"
     if days == 1:
         return f"{preposition} yesterday's {noun}"
     # No weekday here: "on Tuesday, June 16" would need a closing comma wherever the sentence goes on.
-    day = f"{MONTHS[interview_day.month - 1]} {interview_day.day}"
-    return f"{preposition} our {noun} on {day if interview_day.year == today.year else f'{day}, {interview_day.year}'}"
+    month = MONTHS[interview_day.month - 1]
+    if _month_first(country):
+        day = f"{month} {interview_day.day}"
+        day = day if interview_day.year == today.year else f"{day}, {interview_day.year}"
+    else:
+        day = f"{interview_day.day} {month}"
+        day = day if interview_day.year == today.year else f"{day} {interview_day.year}"
+    # "the", not "our": the interview was theirs as much as the candidate's ("our onsite" sounds like the host).
+    return f"{preposition} the {noun} on {day}"
 
 
-def _format_day(day: date, today: date) -> str:
+def _format_day(day: date, today: date, country: str | None = None) -> str:
+    """'Wednesday, December 23' where dates are written month first, 'Wednesday 23 December' elsewhere; the year
+    when it is not this one."""
     # Month names are spelled out here rather than by strftime, whose output follows the process locale.
-    text = f"{WEEKDAYS[day.weekday()]}, {MONTHS[day.month - 1]} {day.day}"
-    return text if day.year == today.year else f"{text}, {day.year}"
+    if _month_first(country):
+        text = f"{WEEKDAYS[day.weekday()]}, {MONTHS[day.month - 1]} {day.day}"
+        return text if day.year == today.year else f"{text}, {day.year}"
+    text = f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
+    return text if day.year == today.year else f"{text} {day.year}"
 
 
 def _sequence_number(follow_up_id: str) -> int:
