@@ -219,6 +219,32 @@ def test_a_thank_you_is_not_held_for_the_year_end_break() -> None:
     assert wall(plan["thank_you-0"]).date() == date(2026, 12, 29)
 
 
+@pytest.mark.parametrize(
+    ("tz", "country", "end", "thank_you"),
+    [
+        # Heiligabend: the office closes at noon, so end + 2 h (12:30) waits for Monday 28 Dec (25, 26 are holidays)
+        pytest.param("Europe/Berlin", "DE", "2026-12-24T10:30", datetime(2026, 12, 28, 9), id="DE-afternoon"),
+        # Before noon it still goes that morning
+        pytest.param("Europe/Berlin", "DE", "2026-12-24T09:00", datetime(2026, 12, 24, 11), id="DE-morning"),
+        # New Year's Eve in São Paulo: not after noon either; 1 Jan is a holiday, then the weekend
+        pytest.param("America/Sao_Paulo", "BR", "2026-12-31T11:00", datetime(2027, 1, 4, 9), id="BR-31-Dec"),
+        # Japan keeps no Christmas Eve half day
+        pytest.param("Asia/Tokyo", "JP", "2026-12-24T13:00", datetime(2026, 12, 24, 15), id="JP"),
+    ],
+)
+def test_nothing_goes_on_the_afternoon_of_christmas_eve_or_new_years_eve_where_offices_close_at_noon(
+    tz: str, country: str, end: str, thank_you: datetime
+) -> None:
+    where = {"company": {"timezone": tz, "country": country}, "interviewers": [interviewer(0, tz)]}
+    plan = by_id(plan_at_end(build(**where, **ended(end, tz))))
+    assert wall(plan["thank_you-0"]) == thank_you
+    if end == "2026-12-24T10:30":
+        assert plan["thank_you-0"].reason == (
+            "goes Monday morning (28 Dec, 09:00 their time): offices there close at 12:00 on Thursday 24 Dec, and "
+            "Friday 25 Dec is Christmas Day"
+        )
+
+
 def test_an_interviewer_abroad_keeps_their_own_countrys_break() -> None:
     # A Tokyo company, the contact in London: the London contact's break (24 Dec-1 Jan) decides
     london = interviewer(0, LONDON, country="GB")

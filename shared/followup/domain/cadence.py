@@ -134,7 +134,12 @@ def _thank_you_reason(window: Window, end: datetime, due: datetime, *, late: boo
     calendar = window.calendar
     weekday = WEEKDAYS[end_day.weekday()]
     if calendar.is_working_day(end_day):
-        why: str | None = f"the interview ended too late for {weekday}'s send window"
+        closing = calendar.closes_at(end_day)
+        why: str | None = (
+            f"offices there close at {closing:%H:%M} on {day_words(end_day)}"
+            if closing is not None and closing < window.end
+            else f"the interview ended too late for {weekday}'s send window"
+        )
         skipped = days_off_words(calendar, days_between(end_day + timedelta(days=1), due_day))
     else:
         skipped = days_off_words(calendar, days_between(end_day, due_day))

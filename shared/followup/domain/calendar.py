@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from functools import lru_cache
 from types import MappingProxyType
 from typing import NamedTuple
@@ -74,6 +74,10 @@ _CHRISTMAS_BREAK_COUNTRIES = frozenset(
         *("AU", "NZ", "FJ", "PG", "ZA", "NA", "BW", "LS", "SZ", "PH"),
     }
 )
+# Christmas Eve and New Year's Eve where Christmas is the main break: offices that open at all close at noon, so no
+# message goes in the afternoon (any kind: a thank-you at 12:15 on Heiligabend finds nobody).
+_HALF_DAYS = frozenset({(12, 24), (12, 31)})
+HALF_DAY_CLOSE = time(12, 0)
 YEAR_END_BREAKS = (
     YearEndBreak(
         "the Christmas and New Year break",
@@ -132,6 +136,13 @@ class WorkingCalendar:
     def for_nudges(self) -> WorkingCalendar:
         """This calendar with its year-end break as days off (a check-in waits for January)."""
         return WorkingCalendar(self.country, self.subdivision, year_end_break=True)
+
+    def closes_at(self, day: date) -> time | None:
+        """When the working day ends early (noon on Christmas Eve and New Year's Eve where the Christmas break is
+        kept), else None."""
+        if self.country in _CHRISTMAS_BREAK_COUNTRIES and (day.month, day.day) in _HALF_DAYS:
+            return HALF_DAY_CLOSE
+        return None
 
     def seasonal_break(self, day: date) -> str | None:
         """The name of the year-end break `day` falls in, when this calendar keeps one, else None."""

@@ -63,7 +63,9 @@ class Window:
         local = self.local(instant)
         if day is not None and local.date() != day:
             return False
-        return self.start <= local.time() < self.end and self.calendar.is_working_day(local.date())
+        closing = self.calendar.closes_at(local.date())  # a half day (Christmas Eve) ends the window at noon
+        end = self.end if closing is None else min(self.end, closing)
+        return self.start <= local.time() < end and self.calendar.is_working_day(local.date())
 
     def slot_on(self, day: date, earliest: datetime, offset: timedelta = timedelta(0)) -> datetime | None:
         """`max(earliest, window start) + offset` on `day`, if that still reads as inside the window."""
