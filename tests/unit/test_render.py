@@ -711,3 +711,20 @@ def test_dates_are_written_the_way_the_reader_writes_them() -> None:
         request, follow_up_for(request, "reminder_handwritten_note", FollowUpKind.REMINDER_HANDWRITTEN_NOTE)
     ).text
     assert "Wednesday, December 23" in note
+
+
+@pytest.mark.parametrize(
+    ("skill", "languages"),
+    [
+        ("fluent Spanish and English", ("Spanish",)),
+        ("English", ()),
+        ("Spanish, Portuguese and English", ("Spanish and Portuguese",)),
+        ("Mandarin", ("Mandarin",)),
+    ],
+)
+def test_a_message_in_english_does_not_say_the_candidate_speaks_english(skill: str, languages: tuple[str, ...]) -> None:
+    from followup.messages.intake import read_intake
+
+    payload = json.loads((Path(__file__).parents[2] / "examples" / "interview.json").read_text())
+    payload["highlights"]["skills"] = [skill]
+    assert read_intake(InterviewRequest.model_validate(payload)).languages == languages

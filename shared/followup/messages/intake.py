@@ -147,7 +147,12 @@ def _read_intake(key: _Key) -> Intake:
         if kind == "language":
             words = tidy(skill).split()
             spoken = " ".join(words[1:]) if words[0].lower() in ("bilingual", "fluent", "native") else " ".join(words)
-            languages.append(spoken[:1].upper() + spoken[1:])
+            # The message is written in English: saying so adds nothing ("I also speak English" reads automated).
+            others = [part for part in re.split(r"\s*(?:,|/|&|\band\b)\s*", spoken) if part]
+            others = [part for part in others if part.split()[0].lower() != "english"]
+            if others:
+                spoken = ", ".join(others[:-1]) + " and " + others[-1] if len(others) > 1 else others[0]
+                languages.append(spoken[:1].upper() + spoken[1:])
             continue
         if kind == "credential":
             warnings.append(
