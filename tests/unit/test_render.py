@@ -728,3 +728,13 @@ def test_a_message_in_english_does_not_say_the_candidate_speaks_english(skill: s
     payload = json.loads((Path(__file__).parents[2] / "examples" / "interview.json").read_text())
     payload["highlights"]["skills"] = [skill]
     assert read_intake(InterviewRequest.model_validate(payload)).languages == languages
+
+
+@pytest.mark.parametrize(
+    ("topic", "phrase"),
+    [("kinship care", "kinship care"), ("patient safety", "patient safety"), ("research plan", "the research plan")],
+)
+def test_uncountable_topics_take_no_article(topic: str, phrase: str) -> None:
+    from followup.messages.phrasing import with_article
+
+    assert with_article(topic) == phrase

@@ -337,6 +337,11 @@ _MASS_ENDINGS = (
     "s", "ing", "ity", "ness", "ism", "ics", "ship", "ment", "ance", "ence", "tion", "sion", "ware", "ry", "cy", "ise",
     "ize", "ogy", "ure", "ice",
 )  # fmt: skip
+# Common uncountable heads the endings miss ("kinship care", "shift work", "patient safety").
+_MASS_HEADS = frozenset(
+    {"care", "work", "safety", "health", "data", "research", "feedback", "support", "knowledge", "advice"}
+    | {"information", "welfare", "finance", "pay", "quality", "traffic", "education", "staff"}
+)
 _HEAD_BREAK = frozenset("of for with in on across at to from between about into over under and or".split())  # noqa: SIM905
 
 
@@ -364,7 +369,7 @@ def with_article(phrase: str) -> str:
             break
         head_words.append(word)
     head = re.sub(r"[^\w-]", "", head_words[-1] if head_words else words[-1]).lower()
-    if not head or head.endswith(_MASS_ENDINGS) or not is_common_word(head):
+    if not head or head.endswith(_MASS_ENDINGS) or head in _MASS_HEADS or not is_common_word(head):
         return phrase
     first = words[0]
     # A name at the start ("Kafka consumer lag") or a single capitalised name is left alone.
