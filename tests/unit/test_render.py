@@ -738,3 +738,22 @@ def test_uncountable_topics_take_no_article(topic: str, phrase: str) -> None:
     from followup.messages.phrasing import with_article
 
     assert with_article(topic) == phrase
+
+
+@pytest.mark.parametrize(
+    ("topic", "phrase"),
+    [
+        # An exercise the candidate did is named as one: the scenario is not a real case
+        (
+            "Case scenario: a disclosure at school on a Friday afternoon",
+            "the case scenario on a disclosure at school on a Friday afternoon",
+        ),
+        ("Demo lesson: photosynthesis for Grade 7", "the demo lesson on photosynthesis for Grade 7"),
+        # Any other label is a heading, dropped
+        ("Q3 plan: hiring targets", "hiring targets"),
+    ],
+)
+def test_a_topic_labelled_as_an_exercise_keeps_its_label(topic: str, phrase: str) -> None:
+    from followup.messages.phrasing import as_noun_phrase
+
+    assert as_noun_phrase(topic, frozenset()) == phrase

@@ -345,6 +345,22 @@ _MASS_HEADS = frozenset(
 _HEAD_BREAK = frozenset("of for with in on across at to from between about into over under and or".split())  # noqa: SIM905
 
 
+# Labels that name an exercise the candidate did, not a subject discussed: "Case scenario: a disclosure at school" is
+# the scenario, not a real case, so the label stays ("the case scenario on a disclosure at school").
+_EXERCISE_LABELS = frozenset(
+    {"scenario", "lesson", "study", "exercise", "presentation", "task", "play", "roleplay", "simulation", "demo"}
+    | {"assignment", "challenge", "test", "assessment", "interview", "walkthrough", "pitch"}
+)
+
+
+def _exercise_label(text: str) -> tuple[str, str]:
+    """("the case scenario on ", "a disclosure at school") for a topic labelled as an exercise, else ("", text)."""
+    label = _LABEL.match(text)
+    if label and len(label.group(1).split()) <= 3 and label.group(1).split()[-1].lower() in _EXERCISE_LABELS:
+        return f"the {label.group(1).strip().lower()} on ", label.group(2).strip()
+    return "", text
+
+
 def _drop_label(text: str) -> str:
     label = _LABEL.match(text)
     if label and len(label.group(1).split()) <= 4:
@@ -449,6 +465,7 @@ def as_noun_phrase(value: str, proper: frozenset[str] = frozenset(), *, article:
     """
     text = tidy(value).rstrip(".!")
     text = _LEAD_INS.sub("", text).strip()
+    exercise, text = _exercise_label(text)
     text = _drop_label(text)
     if not text:
         return Refusal("is empty", "write what you discussed as a short phrase, e.g. 'the UPI payment flow'")
@@ -483,6 +500,8 @@ def as_noun_phrase(value: str, proper: frozenset[str] = frozenset(), *, article:
             "speaks about a person as 'he' or 'she'", "write the subject itself, e.g. 'the team's hiring plans'"
         )
     phrase = _fix_case(text, proper)
+    if exercise:
+        return exercise + phrase
     return with_article(phrase) if article else phrase
 
 
