@@ -757,3 +757,21 @@ def test_a_topic_labelled_as_an_exercise_keeps_its_label(topic: str, phrase: str
     from followup.messages.phrasing import as_noun_phrase
 
     assert as_noun_phrase(topic, frozenset()) == phrase
+
+
+@pytest.mark.parametrize(
+    ("name", "country", "tone", "greeting", "titled"),
+    [
+        ("Dr. Klaus Wagner", "DE", "warm", "Dr. Wagner", True),  # a typed title is how Germans are addressed
+        ("Mrs. Anita Kulkarni", "IN", "concise", "Mrs. Kulkarni", True),
+        ("Dr. Jane Smith", "US", "warm", "Jane", False),  # in the US a warm note uses the first name
+        ("Klaus Wagner", "DE", "warm", "Klaus", False),  # no title typed: the candidate's call
+    ],
+)
+def test_a_typed_title_is_kept_where_people_are_addressed_by_it(
+    name: str, country: str, tone: str, greeting: str, titled: bool
+) -> None:
+    from followup.messages.names import greeting_for
+
+    found = greeting_for(name, tone, salutation=None, country=country)
+    assert (found.name, found.titled) == (greeting, titled)

@@ -42,6 +42,7 @@ TEMPLATE_VARIABLES: frozenset[str] = frozenset(
         "second",
         "greeting",
         "greeting_name",
+        "hello",
         "first_name",
         "full_name",
         "candidate_first_name",
@@ -246,6 +247,8 @@ def template_context(request: InterviewRequest, follow_up: PlannedFollowUp, *, t
         "second": _sequence_number(follow_up.id) >= 2,
         "greeting": greeting.name,
         "greeting_name": greeting.name,
+        # "Hi" in warm and concise messages, "Dear" before a title ("Dear Dr. Wagner") whatever the tone.
+        "hello": "Dear" if greeting.titled else "Hi",
         "first_name": given_name(person.name, country),
         "full_name": clean(proper_case(person.name)),
         "candidate_first_name": preferred,

@@ -178,6 +178,8 @@ class Greeting:
 
     name: str
     warning: str | None = None
+    # Greets by title and family name ("Dr. Wagner"): "Dear", not "Hi", goes before it in any tone.
+    titled: bool = False
 
 
 def split_honorific(name: str) -> tuple[str | None, list[str]]:
@@ -231,6 +233,12 @@ def _family_name(tokens: list[str]) -> str | None:
     return None
 
 
+_TITLE_CULTURES = frozenset(
+    {"DE", "AT", "CH", "LI", "PL", "CZ", "SK", "HU", "RU", "UA", "IN", "PK", "BD", "KR", "CN", "TW", "HK"}
+    | {"SA", "AE", "QA", "KW", "BH", "OM", "EG", "JO", "NG", "GH", "KE"}
+)
+
+
 def greeting_for(name: str, tone: str, *, salutation: str | None, country: str | None) -> Greeting:
     """The name to greet a person by in `tone` (see the module's rules)."""
     if salutation:
@@ -248,13 +256,15 @@ def greeting_for(name: str, tone: str, *, salutation: str | None, country: str |
         if polite:
             return Greeting(polite)
         return Greeting(full, advice.format(name=full))
-    if tone == "formal":
+    # Where a title typed before a name is how people are addressed whatever the tone (Germany's "Dr. Wagner",
+    # India's "Mrs. Kulkarni"), it is kept in warm and concise messages too.
+    if tone == "formal" or (honorific and (country or "").upper() in _TITLE_CULTURES):
         if honorific:
             family = _family_name(tokens)
             if family:
                 # "Prof." is written out in a greeting: "Dear Professor Ekström".
                 title = "Professor" if honorific.lower().rstrip(".") in ("prof", "professor") else honorific
-                return Greeting(f"{title} {family}")
+                return Greeting(f"{title} {family}", titled=True)
             return Greeting(
                 full,
                 f"add a `salutation` for {full} (e.g. '{honorific} …' with their family name): with more than two "
