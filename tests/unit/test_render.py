@@ -775,3 +775,13 @@ def test_a_typed_title_is_kept_where_people_are_addressed_by_it(
 
     found = greeting_for(name, tone, salutation=None, country=country)
     assert (found.name, found.titled) == (greeting, titled)
+
+
+def test_a_title_with_its_own_dash_gives_the_subject_one_dash() -> None:
+    from followup.messages.subjects import fit_subject
+
+    subject = fit_subject(
+        "Following our meeting", "Registered Nurse – Adult ICU (night shift)", "Sanatorio Santa Clara"
+    )
+    assert subject == "Following our meeting – Registered Nurse at Sanatorio Santa Clara"
+    assert subject.count("–") == 1

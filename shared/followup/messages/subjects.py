@@ -79,12 +79,20 @@ def _head_of_title(role: str, limit: int) -> str:
     return best or _shorten_words(role, limit)
 
 
+_TITLE_DASH = re.compile(r"\s[–—-]\s")
+
+
 def fit_subject(prefix: str, role: str | None, company: str | None, *, joiner: str = " at ") -> str:
     """`prefix – role at company` in SUBJECT_MAX characters: drop the company, then shorten the role; never '…'."""
     prefix = _SPACES.sub(" ", prefix).strip()
     if not role and not company:
         return prefix[:SUBJECT_MAX]
     separator = " – "
+    if role:
+        # A title with its own dash ("Registered Nurse – Adult ICU") would give the subject two: its head alone.
+        own_dash = _TITLE_DASH.search(role)
+        if own_dash and role[: own_dash.start()].strip():
+            role = role[: own_dash.start()].strip()
     room = SUBJECT_MAX - len(prefix) - len(separator)
     if role and company and len(role) + len(joiner) + len(company) <= room:
         return f"{prefix}{separator}{role}{joiner}{company}"
