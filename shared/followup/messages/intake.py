@@ -158,7 +158,7 @@ def _read_intake(key: _Key) -> Intake:
             warnings.append(
                 f"highlights.skills[{position}]: left out of the messages — '{tidy(skill)[:60]}' reads as a "
                 "licence or certification, which does not fit 'my experience with …'; keep it in your signature "
-                "or CV, and list here what you do (e.g. 'patient triage')"
+                "or CV, and list here the work it lets you do instead"
             )
             continue
         phrase = as_noun_phrase(skill, proper, article=False)
