@@ -785,3 +785,15 @@ def test_a_title_with_its_own_dash_gives_the_subject_one_dash() -> None:
     )
     assert subject == "Following our meeting – Registered Nurse at Sanatorio Santa Clara"
     assert subject.count("–") == 1
+
+
+def test_a_candidate_whose_name_order_is_unclear_is_asked_for_the_name_they_go_by() -> None:
+    from followup.messages.intake import input_warnings
+
+    payload = json.loads((Path(__file__).parents[2] / "examples" / "interview.json").read_text())
+    payload["candidate"].update(name="Emily Chen", country="JP", signature="Emily Chen")
+    asked = [w for w in input_warnings(InterviewRequest.model_validate(payload)) if w.startswith("candidate.")]
+    assert len(asked) == 1
+    assert "greet you as 'Emily Chen'" in asked[0]
+    payload["candidate"]["preferred_name"] = "Emily"
+    assert not [w for w in input_warnings(InterviewRequest.model_validate(payload)) if w.startswith("candidate.")]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from followup.domain.models import InterviewRequest
-from followup.messages.names import greeting_for, proper_case
+from followup.messages.names import candidate_preferred_name, greeting_for, proper_case
 from followup.messages.phrasing import (
     Refusal,
     as_background,
@@ -192,6 +192,13 @@ def _read_intake(key: _Key) -> Intake:
                 warnings.append(_warning("highlights.experience", experience, noun))
             else:
                 background = noun
+    candidate = request.candidate
+    called = candidate_preferred_name(candidate.name, candidate.preferred_name, candidate.signature, candidate.country)
+    if not candidate.preferred_name and len(called.split()) > 1 and called == " ".join(candidate.name.split()):
+        warnings.append(
+            f"candidate.preferred_name: your own reminders greet you as '{called[:60]}' (the order of given and "
+            "family name is not clear from the name alone); give the name you go by, e.g. your given name"
+        )
     company = request.company.name
     letters = [char for char in company if char.isalpha()]
     if len(letters) > 1 and all(char.islower() for char in letters):
