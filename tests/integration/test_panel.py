@@ -145,6 +145,8 @@ def test_outcome_needs_the_csrf_token_and_then_stops_what_is_pending(cloud: Loca
     status, _, page = _get(cloud, headers["location"], cookie)
     assert "Stopped: they said no" in page
     assert "Recorded." in page
+    # Each stopped message says why in the same words, never the stored reason ("outcome: rejected")
+    assert "outcome: rejected" not in page
     assert not [s for s in cloud.pending_schedules() if s["Name"].startswith(interview_id)]
 
 
@@ -265,6 +267,9 @@ def test_an_edited_thank_you_is_what_goes_out_and_the_linter_reads_it_on_save(cl
     status, _, page = _post(cloud, path, {"csrf": csrf, "subject": "Thank you for today", "text": text}, cookie)
     assert status == 200
     assert "Saved" in page
+    # The timeline names the message, not its id
+    page = _get(cloud, f"/panel/interviews/{interview_id}", cookie)[2]
+    assert "Edited: Thank-you to Grace Hopper: the candidate changed the wording" in page
     # Without the token nothing changes.
     assert _post(cloud, path, {"subject": "x", "text": "y"}, cookie)[0] == 403
     cloud.advance(2 * 86400)

@@ -552,7 +552,7 @@ class FollowUpTable:
                 timeline=TimelineEntry(
                     at=now,
                     event="edited",
-                    detail=f"{record.kind}: the candidate changed the wording",
+                    detail=f"{record.follow_up_id}: the candidate changed the wording",
                     follow_up_id=record.follow_up_id,
                 ),
                 expires_at=expires_at,

@@ -23,6 +23,7 @@ from followup.adapters.records import FollowUpRecord, InterviewBundle
 from followup.api import panel
 from followup.api.routes.form import render_page
 from followup.api.services import services
+from followup.api.wording import status_words
 from followup.core import clock
 from followup.core.credentials import CredentialKind
 from followup.core.signed import InvalidToken
@@ -387,8 +388,14 @@ def _interview_page(session: panel.Session, bundle: InterviewBundle, flash: str 
         words = STATUS_WORDS.get(status, str(status))
         if status == FollowUpStatus.SCHEDULED and record.paused_at:
             words = "Paused"
-        if record.reason and status in (FollowUpStatus.CANCELLED, FollowUpStatus.FAILED):
-            words = f"{words}: {record.reason}"
+        if status in (FollowUpStatus.CANCELLED, FollowUpStatus.FAILED, FollowUpStatus.SUPPRESSED):
+            ended_by = (record.reason or "").removeprefix("outcome: ") if status == FollowUpStatus.CANCELLED else ""
+            # "Stopped: they said no", not "Stopped: outcome: rejected"
+            words = (
+                f"Stopped: {OUTCOME_WORDS[ended_by]}"
+                if ended_by in OUTCOME_WORDS
+                else status_words(record.status, record.reason)
+            )
         subject = text = ""
         if status in PENDING or status == FollowUpStatus.SENT:
             message = _message_of(request, record)
