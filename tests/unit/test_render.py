@@ -746,7 +746,7 @@ def test_uncountable_topics_take_no_article(topic: str, phrase: str) -> None:
         # An exercise the candidate did is named as one: the scenario is not a real case
         (
             "Case scenario: a disclosure at school on a Friday afternoon",
-            "the case scenario on a disclosure at school on a Friday afternoon",
+            "the case scenario about a disclosure at school on a Friday afternoon",
         ),
         ("Demo lesson: photosynthesis for Grade 7", "the demo lesson on photosynthesis for Grade 7"),
         # Any other label is a heading, dropped
@@ -797,3 +797,24 @@ def test_a_candidate_whose_name_order_is_unclear_is_asked_for_the_name_they_go_b
     assert "greet you as 'Emily Chen'" in asked[0]
     payload["candidate"]["preferred_name"] = "Emily"
     assert not [w for w in input_warnings(InterviewRequest.model_validate(payload)) if w.startswith("candidate.")]
+
+
+def test_chef_is_a_title_not_a_first_name() -> None:
+    from followup.messages.names import greeting_for
+
+    assert greeting_for("Chef Laurent Dubois", "warm", salutation=None, country="FR").name == "Laurent"
+    assert greeting_for("Chef Laurent Dubois", "formal", salutation=None, country="FR").name == "Chef Dubois"
+
+
+def test_a_work_sample_relates_to_a_subject_discussed_never_to_an_exercise_set_in_the_interview() -> None:
+    payload = json.loads((Path(__file__).parents[2] / "examples" / "interview.json").read_text())
+    payload["interviewers"][0]["topics"] = [
+        "Case scenario: a disclosure at school on a Friday afternoon",
+        "kinship care",
+    ]
+    payload["position"]["title"] = "Child Protection Social Worker"
+    request = InterviewRequest.model_validate(payload)
+    text = render_follow_up(
+        request, follow_up_for(request, "reminder_work_samples", FollowUpKind.REMINDER_WORK_SAMPLES)
+    ).text
+    assert "related to the case scenario" not in text

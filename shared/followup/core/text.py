@@ -28,7 +28,9 @@ HONORIFICS = frozenset(
     {"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "professor", "sir", "dame", "pharm", "eng", "engr", "judge",
      "rev", "hon", "mme", "madame", "monsieur", "herr", "frau", "sra", "srta", "dott", "ing", "capt",
      # Spanish, Portuguese and Italian academic and professional titles ("Lic. Carolina Paz", "Dra. Ruiz").
-     "lic", "lcda", "lcdo", "dra", "sr", "arq", "mtro", "mtra", "mag", "avv"}
+     "lic", "lcda", "lcdo", "dra", "sr", "arq", "mtro", "mtra", "mag", "avv",
+     # Kitchen brigades address the head chef by title ("Chef Laurent Dubois": "Chef Dubois", not "Hi Chef").
+     "chef"}
 )  # fmt: skip
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = (

@@ -22,6 +22,7 @@ from followup.domain.models import Interviewer, InterviewRequest, PlannedFollowU
 from followup.messages.fields import advice_for_role
 from followup.messages.intake import Intake, keywords, read_intake
 from followup.messages.names import candidate_preferred_name, given_name, greeting_for, proper_case, short_company
+from followup.messages.phrasing import topic_kind
 
 __all__ = ["TEMPLATE_VARIABLES", "VARIANTS", "addressee", "panel_allocation", "template_context"]
 
@@ -58,6 +59,7 @@ TEMPLATE_VARIABLES: frozenset[str] = frozenset(
         "topics",
         "topic_skill",
         "topic_kinds",
+        "sample_topic",
         "skills",
         "languages",
         "proof",
@@ -263,6 +265,8 @@ def template_context(request: InterviewRequest, follow_up: PlannedFollowUp, *, t
         "decision_date": _format_day(decision, today, reader_country) if decision else "",
         "topics": topics,
         "topic_kinds": list(intake.topic_kinds[index]),
+        # A work sample can relate to a subject discussed, never to an exercise set in the interview.
+        "sample_topic": next((topic for topic in topics if topic_kind(topic) != "exercise"), ""),
         "topic_skill": next((s for s in allocation.skills if any(s.lower() in t.lower() for t in topics)), ""),
         "skills": list(allocation.skills),
         # Languages go in one letter of a panel (the primary contact's) and in the nudges.
@@ -290,11 +294,13 @@ def _person(request: InterviewRequest, intake: Intake, index: int, tone: str) ->
     person = request.interviewers[index]
     country = person.country or request.company.country
     topics = intake.topics[index]
+    person_greeting = greeting_for(person.name, tone, salutation=person.salutation, country=country)
     return {
         "name": clean(proper_case(person.name)),
         "first_name": given_name(person.name, country),
-        "greeting": greeting_for(person.name, tone, salutation=person.salutation, country=country).name,
-        "greeting_name": greeting_for(person.name, tone, salutation=person.salutation, country=country).name,
+        "greeting": person_greeting.name,
+        "greeting_name": person_greeting.name,
+        "hello": "Dear" if person_greeting.titled or tone == "formal" else "Hi",
         "title": clean(person.title or ""),
         "topic": topics[0] if topics else "",
         "address": lines(person.mailing_address),

@@ -349,7 +349,7 @@ _HEAD_BREAK = frozenset("of for with in on across at to from between about into 
 # the scenario, not a real case, so the label stays ("the case scenario on a disclosure at school").
 _EXERCISE_LABELS = frozenset(
     {"scenario", "lesson", "study", "exercise", "presentation", "task", "play", "roleplay", "simulation", "demo"}
-    | {"assignment", "challenge", "test", "assessment", "interview", "walkthrough", "pitch"}
+    | {"assignment", "challenge", "test", "assessment", "interview", "walkthrough", "pitch", "tasting", "trial"}
 )
 
 
@@ -357,7 +357,10 @@ def _exercise_label(text: str) -> tuple[str, str]:
     """("the case scenario on ", "a disclosure at school") for a topic labelled as an exercise, else ("", text)."""
     label = _LABEL.match(text)
     if label and len(label.group(1).split()) <= 3 and label.group(1).split()[-1].lower() in _EXERCISE_LABELS:
-        return f"the {label.group(1).strip().lower()} on ", label.group(2).strip()
+        rest = label.group(2).strip()
+        # "the case scenario about a disclosure at school on a Friday": never two "on"s in a row
+        joiner = "about" if re.search(r"\bon\b", rest) else "on"
+        return f"the {label.group(1).strip().lower()} {joiner} ", rest
     return "", text
 
 
@@ -421,7 +424,8 @@ _ARRANGEMENTS = frozenset(
 )
 _EXERCISES = frozenset(
     """scenario scenarios exercise whiteboard take-home assessment test exam presentation role-play roleplay
-    simulation challenge task trial portfolio coding design-exercise""".split()  # noqa: SIM905
+    simulation challenge task trial portfolio coding design-exercise lesson demo tasting walkthrough pitch
+    assignment""".split()  # noqa: SIM905
 )
 
 
