@@ -818,3 +818,19 @@ def test_a_work_sample_relates_to_a_subject_discussed_never_to_an_exercise_set_i
         request, follow_up_for(request, "reminder_work_samples", FollowUpKind.REMINDER_WORK_SAMPLES)
     ).text
     assert "related to the case scenario" not in text
+
+
+@pytest.mark.parametrize(
+    ("candidate_country", "languages"),
+    [("DE", ("Polish",)), ("US", ("German and Polish",)), ("PL", ("German and Polish",))],
+)
+def test_the_companys_own_language_is_worth_saying_only_for_a_candidate_from_elsewhere(
+    candidate_country: str, languages: tuple[str, ...]
+) -> None:
+    from followup.messages.intake import read_intake
+
+    payload = json.loads((Path(__file__).parents[2] / "examples" / "interview.json").read_text())
+    payload["company"].update(country="DE", timezone="Europe/Berlin")
+    payload["candidate"]["country"] = candidate_country
+    payload["highlights"]["skills"] = ["fluent German, Polish and English"]
+    assert read_intake(InterviewRequest.model_validate(payload)).languages == languages

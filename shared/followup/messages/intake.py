@@ -150,6 +150,12 @@ def _read_intake(key: _Key) -> Intake:
             # The message is written in English: saying so adds nothing ("I also speak English" reads automated).
             others = [part for part in re.split(r"\s*(?:,|/|&|\band\b)\s*", spoken) if part]
             others = [part for part in others if part.split()[0].lower() != "english"]
+            # A local candidate speaking the company's own language tells the company nothing ("I also speak
+            # German" to a Bavarian firm); someone from elsewhere who speaks it is worth saying.
+            local = request.candidate.country in (None, request.company.country)
+            spoken_there = _LANGUAGES_OF.get(request.company.country or "", frozenset())
+            if local:
+                others = [part for part in others if part.split()[0].lower() not in spoken_there]
             if others:
                 spoken = ", ".join(others[:-1]) + " and " + others[-1] if len(others) > 1 else others[0]
                 languages.append(spoken[:1].upper() + spoken[1:])
@@ -222,6 +228,45 @@ def _read_intake(key: _Key) -> Intake:
         proofs=tuple(proofs),
         warnings=tuple(warnings),
     )
+
+
+# The languages a company in each country works in, for the rule above (the common ones; others name none).
+_LANGUAGES_OF: dict[str, frozenset[str]] = {
+    country: frozenset(languages.split())
+    for countries, languages in (
+        ("DE AT LI", "german"),
+        ("CH", "german french italian"),
+        ("FR MC", "french"),
+        ("BE", "french dutch flemish"),
+        ("LU", "french german luxembourgish"),
+        ("NL", "dutch"),
+        ("ES MX AR CO CL PE VE EC GT CU BO DO HN PY SV NI CR PA UY", "spanish"),
+        ("PT BR AO MZ", "portuguese"),
+        ("IT SM", "italian"),
+        ("PL", "polish"),
+        ("CZ", "czech"),
+        ("SK", "slovak"),
+        ("HU", "hungarian"),
+        ("RO", "romanian"),
+        ("GR CY", "greek"),
+        ("SE", "swedish"),
+        ("NO", "norwegian"),
+        ("DK", "danish"),
+        ("FI", "finnish swedish"),
+        ("TR", "turkish"),
+        ("RU", "russian"),
+        ("UA", "ukrainian"),
+        ("JP", "japanese"),
+        ("KR", "korean"),
+        ("CN TW", "chinese mandarin"),
+        ("SA AE QA KW BH OM EG JO MA DZ TN LB IQ", "arabic"),
+        ("IL", "hebrew"),
+        ("TH", "thai"),
+        ("VN", "vietnamese"),
+        ("ID", "indonesian"),
+    )
+    for country in countries.split()
+}
 
 
 def input_warnings(request: InterviewRequest) -> list[str]:
