@@ -52,7 +52,7 @@ SENT_AT = datetime(2026, 12, 1, 9, 2, tzinfo=UTC)
 def test_the_copy_says_to_whom_and_when_in_the_recipients_time_and_the_candidates() -> None:
     copy = compose_copy(
         _record("Europe/Berlin"),
-        _request(timezone="America/New_York"),
+        _request(timezone="America/New_York", country="US"),
         _sent(),
         IDENTITY,
         sent_at=SENT_AT,
@@ -60,7 +60,7 @@ def test_the_copy_says_to_whom_and_when_in_the_recipients_time_and_the_candidate
     )
     first_line = copy.text.splitlines()[0]
     assert first_line == (
-        "Sent in your name to Grace Hopper <grace@ae.example> on Tuesday 1 December, 10:02 CET "
+        "Sent in your name to Grace Hopper <grace@ae.example> on Tuesday, December 1, 10:02 CET "
         "(04:02 EST for you). Replies come to you."
     )
     assert copy.to == ["Ada Lovelace <ada@example.com>"]
@@ -79,7 +79,7 @@ def test_the_copy_says_to_whom_and_when_in_the_recipients_time_and_the_candidate
 def test_one_time_when_the_candidate_and_the_recipient_share_a_zone() -> None:
     copy = compose_copy(
         _record("Europe/London"),
-        _request(timezone="Europe/London"),
+        _request(timezone="Europe/London", country="GB"),
         _sent(),
         IDENTITY,
         sent_at=SENT_AT,
@@ -109,10 +109,10 @@ def test_names_and_subjects_are_escaped_in_html_and_kept_to_one_line() -> None:
 def test_the_candidates_own_date_when_it_is_another_day_for_them() -> None:
     copy = compose_copy(
         _record("Asia/Tokyo"),
-        _request(timezone="America/Los_Angeles"),
+        _request(timezone="America/Los_Angeles", country="US"),
         _sent(),
         IDENTITY,
         sent_at=datetime(2026, 12, 1, 1, 30, tzinfo=UTC),
         manage_url=MANAGE,
     )
-    assert "on Tuesday 1 December, 10:30 JST (Monday 30 November, 17:30 PST for you)." in copy.text
+    assert "on Tuesday, December 1, 10:30 JST (Monday, November 30, 17:30 PST for you)." in copy.text

@@ -320,7 +320,8 @@ def _meeting(request: InterviewRequest) -> tuple[str, str]:
 _MONTH_FIRST = frozenset({"US", "CA", "PH", "PR", "AS", "GU", "MP", "UM", "VI", "FM", "MH", "PW"})
 
 
-def _month_first(country: str | None) -> bool:
+def writes_month_first(country: str | None) -> bool:
+    """Whether readers in `country` write dates month first ("December 23"); without a country, yes."""
     return country is None or country.upper() in _MONTH_FIRST
 
 
@@ -334,7 +335,7 @@ def _meeting_phrase(preposition: str, noun: str, interview_day: date, today: dat
         return f"{preposition} yesterday's {noun}"
     # No weekday here: "on Tuesday, June 16" would need a closing comma wherever the sentence goes on.
     month = MONTHS[interview_day.month - 1]
-    if _month_first(country):
+    if writes_month_first(country):
         day = f"{month} {interview_day.day}"
         day = day if interview_day.year == today.year else f"{day}, {interview_day.year}"
     else:
@@ -348,7 +349,7 @@ def _format_day(day: date, today: date, country: str | None = None) -> str:
     """'Wednesday, December 23' where dates are written month first, 'Wednesday 23 December' elsewhere; the year
     when it is not this one."""
     # Month names are spelled out here rather than by strftime, whose output follows the process locale.
-    if _month_first(country):
+    if writes_month_first(country):
         text = f"{WEEKDAYS[day.weekday()]}, {MONTHS[day.month - 1]} {day.day}"
         return text if day.year == today.year else f"{text}, {day.year}"
     text = f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
