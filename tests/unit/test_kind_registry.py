@@ -56,3 +56,11 @@ def test_an_unknown_kind_is_an_error() -> None:
         spec("reminder_send_flowers")
     with pytest.raises(UnknownKindError):
         subject_for("reminder_send_flowers", {})
+
+
+def test_the_nudges_plan_check_ins_makes_wait_out_the_year_end_break_and_nothing_else_does() -> None:
+    # plan_check_ins builds its calendar with the break for every kind it plans: the registry must agree
+    from followup.domain.kinds import KINDS, FollowUpKind
+
+    waiting = {kind for kind, entry in KINDS.items() if entry.waits_out_year_end}
+    assert waiting == {FollowUpKind.CHECK_IN, FollowUpKind.FINAL}

@@ -1,4 +1,5 @@
-"""Working days: each person's own calendar, from the `holidays` package (never a hand-kept table).
+"""Working days: each person's own calendar, from the `holidays` package (never a hand-kept table of holidays; the
+one hand-kept list is the year-end break no package records, `YEAR_END_BREAKS`, with its half days).
 
 A *working day* of a calendar is a day that is not that country's weekend (the package knows each country's
 weekend days: Saturday-Sunday in most, Friday-Saturday in Saudi Arabia or Israel, Friday alone in Iran; and the
