@@ -9,7 +9,7 @@ from contextvars import ContextVar
 
 from followup.api.auth import Credentials
 from followup.api.errors import ApiError
-from followup.domain.candidates import interview_owner, is_default
+from followup.domain.candidates import may_belong_to
 
 _current: ContextVar[Credentials | None] = ContextVar("followup_principal", default=None)
 
@@ -58,9 +58,7 @@ def check_interview_id(interview_id: str) -> None:
     """Before any read: an id that is malformed or names another candidate (`interview_owner`) is `404`. An id
     without a candidate part is the default candidate's, or a created candidate's from before ids named their
     candidate: the stored owner (`check_owner`) decides those."""
-    owner = interview_owner(interview_id)
-    caller = candidate_id()
-    if owner is None or (owner != caller and not (is_default(owner) and not is_default(caller))):
+    if not may_belong_to(interview_id, candidate_id()):
         raise ApiError(404, "not_found", "no interview with this id")
 
 

@@ -58,6 +58,14 @@ def interview_id_for(owner: str, local_id: str) -> str:
     return local_id if is_default(owner) else f"{owner}-{local_id}"
 
 
+def may_belong_to(interview_id: str, candidate_id: str) -> bool:
+    """Whether the id can be `candidate_id`'s interview, from the id alone: it names them, or names no candidate
+    (the default candidate's, or a created candidate's from before ids named their candidate: the stored owner
+    decides those). False for a malformed id."""
+    named = interview_owner(interview_id)
+    return named is not None and (named == candidate_id or is_default(named))
+
+
 def interview_owner(interview_id: str) -> str | None:
     """The candidate an interview id belongs to, read from the id alone; None for a malformed id."""
     if not INTERVIEW_ID_PATTERN.match(interview_id):

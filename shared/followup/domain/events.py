@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, field_serializer, model_validator
 
 from followup.core.text import iso_utc
-from followup.domain.candidates import DEFAULT_CANDIDATE, interview_owner, is_default
+from followup.domain.candidates import DEFAULT_CANDIDATE, interview_owner, may_belong_to
 from followup.domain.models import PlannedFollowUp, SkippedStep
 
 __all__ = [
@@ -69,8 +69,7 @@ class InterviewSubmitted(BusEvent):
     def _id_names_its_candidate(self) -> InterviewSubmitted:
         """An id that names a candidate (`interview_id_for`) names this one: never stored under someone else. (Ids
         that name no candidate are the default candidate's, or older ones, and tools' own.)"""
-        named = interview_owner(self.interview_id)
-        if named is not None and named != self.candidate_id and not is_default(named):
+        if interview_owner(self.interview_id) is not None and not may_belong_to(self.interview_id, self.candidate_id):
             raise ValueError(f"interview id {self.interview_id!r} does not belong to candidate {self.candidate_id!r}")
         return self
 

@@ -261,8 +261,8 @@ def template_context(request: InterviewRequest, follow_up: PlannedFollowUp, *, t
         "company_full": clean(request.company.name),
         "meeting": _meeting_phrase(preposition, noun, interview_day, today, reader_country),
         "meeting_noun": noun,
-        "interview_date": _format_day(interview_day, today, reader_country),
-        "decision_date": _format_day(decision, today, reader_country) if decision else "",
+        "interview_date": format_day(interview_day, today, reader_country),
+        "decision_date": format_day(decision, today, reader_country) if decision else "",
         "topics": topics,
         "topic_kinds": list(intake.topic_kinds[index]),
         # A work sample can relate to a subject discussed, never to an exercise set in the interview.
@@ -345,7 +345,7 @@ def _meeting_phrase(preposition: str, noun: str, interview_day: date, today: dat
     return f"{preposition} the {noun} on {day}"
 
 
-def _format_day(day: date, today: date, country: str | None = None) -> str:
+def format_day(day: date, today: date, country: str | None = None) -> str:
     """'Wednesday, December 23' where dates are written month first, 'Wednesday 23 December' elsewhere; the year
     when it is not this one."""
     # Month names are spelled out here rather than by strftime, whose output follows the process locale.

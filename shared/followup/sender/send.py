@@ -38,11 +38,11 @@ from followup.adapters.ses import (
 from followup.core import clock
 from followup.core.links import DEFAULT_LINK_LIFETIME, LinkAction, LinkClaim, link_url, make_token
 from followup.core.reply_address import reply_address
-from followup.core.text import MONTHS, WEEKDAYS, parse_instant
+from followup.core.text import parse_instant
 from followup.domain.events import EXPIRE_REVIEW, SchedulePayload
 from followup.domain.kinds import FollowUpKind
 from followup.domain.models import FollowUpStatus, InterviewRequest
-from followup.messages.context import writes_month_first
+from followup.messages.context import format_day
 from followup.messages.lint import hard_failure_reason, lint_message, recipients_working_day
 from followup.messages.render import RenderedMessage, TemplateSet, render_edited, render_follow_up
 
@@ -164,18 +164,17 @@ def _short_subject(subject: str) -> str:
     return subject if len(subject) <= 70 else subject[:69].rstrip() + "…"
 
 
-def _when_sent(sent_at: datetime, their_zone: str, own_zone: str, month_first: bool) -> str:
+def _when_sent(sent_at: datetime, their_zone: str, own_zone: str, country: str | None) -> str:
     """When a message went, for the candidate: the recipient's day and time ("Tuesday 1 December, 10:02 CET", or
     "Tuesday, December 1, 10:02 EST" where the candidate writes dates month first), and the candidate's own time
     when it differs."""
     theirs, yours = sent_at.astimezone(ZoneInfo(their_zone)), sent_at.astimezone(ZoneInfo(own_zone))
 
-    def day(moment: datetime) -> str:
-        weekday, month = WEEKDAYS[moment.weekday()], MONTHS[moment.month - 1]
-        return f"{weekday}, {month} {moment.day}" if month_first else f"{weekday} {moment.day} {month}"
-
     def clock_time(moment: datetime, zone: str) -> str:
         return f"{moment:%H:%M} {moment.tzname() or zone}"
+
+    def day(moment: datetime) -> str:
+        return format_day(moment.date(), moment.date(), country)
 
     said = f"{day(theirs)}, {clock_time(theirs, their_zone)}"
     if clock_time(theirs, their_zone) == clock_time(yours, own_zone):
@@ -198,8 +197,9 @@ def compose_copy(
     to their control panel for this interview. A Bcc would have to be the interviewer's mail byte for byte, so it
     could carry no link."""
     recipient = _single_line(f"{record.to_name} <{record.to}>")
-    month_first = writes_month_first(request.candidate.country or request.company.country)
-    when = _when_sent(sent_at, record.timezone, request.candidate_timezone(), month_first)
+    when = _when_sent(
+        sent_at, record.timezone, request.candidate_timezone(), request.candidate.country or request.company.country
+    )
     preface = f"Sent in your name to {recipient} on {when}. Replies come to you."
     manage = "See what goes next, change a message, pause or stop this interview's follow-ups:"
     sent_headers = [("From", sent.from_address), ("To", ", ".join(sent.to)), ("Subject", sent.subject)]

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 from followup.domain.candidates import (
     CANDIDATE_SECTION_FIELDS,
     DEFAULT_CANDIDATE,
-    interview_owner,
+    may_belong_to,
     with_profile_defaults,
 )
 from followup.domain.kinds import UnknownKindError, spec
@@ -671,8 +671,7 @@ def show_plan(id: str):  # type: ignore[no-untyped-def]
     owner = form_owner(key)
     if owner is None:
         return _forbidden()
-    named = interview_owner(id)
-    if named is None or (named != owner and named != DEFAULT_CANDIDATE):  # another candidate's, or made up
+    if not may_belong_to(id, owner):  # another candidate's, or made up
         return _message_page(404, "No such plan", "This link does not lead to one of your interviews.")
     bundle = services().table.load_interview(id)
     if bundle is not None and bundle.owner != owner:

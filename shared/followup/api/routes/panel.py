@@ -358,10 +358,9 @@ def sign_out():  # type: ignore[no-untyped-def]
 
 
 def _owned(session: panel.Session, interview_id: str) -> InterviewBundle | None:
-    from followup.domain.candidates import interview_owner, is_default
+    from followup.domain.candidates import may_belong_to
 
-    owner = interview_owner(interview_id)
-    if owner is None or (owner != session.candidate_id and not is_default(owner)):
+    if not may_belong_to(interview_id, session.candidate_id):
         return None
     bundle = services().table.load_interview(interview_id)
     return bundle if bundle is not None and bundle.owner == session.candidate_id else None
