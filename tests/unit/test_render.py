@@ -834,3 +834,27 @@ def test_the_companys_own_language_is_worth_saying_only_for_a_candidate_from_els
     payload["candidate"]["country"] = candidate_country
     payload["highlights"]["skills"] = ["fluent German, Polish and English"]
     assert read_intake(InterviewRequest.model_validate(payload)).languages == languages
+
+
+def test_a_title_with_its_own_dash_reads_as_its_head_in_a_sentence() -> None:
+    payload = json.loads((Path(__file__).parents[2] / "examples" / "interview.json").read_text())
+    payload["position"] = {"title": "Supervising Pharmacist - Cork branch"}
+    request = InterviewRequest.model_validate(payload)
+    text = render_follow_up(request, follow_up_for(request, "thank_you-0", FollowUpKind.THANK_YOU)).text
+    assert "Supervising Pharmacist role" in text
+    assert "Cork branch role" not in text
+
+
+@pytest.mark.parametrize(
+    ("legal", "said"),
+    [
+        ("Constructora del Bajío S.A. de C.V.", "Constructora del Bajío"),
+        ("Grupo Norte S. de R.L. de C.V.", "Grupo Norte"),
+        ("Pixpay Ltda.", "Pixpay"),
+        ("Alpenland Logistik GmbH & Co. KG", "Alpenland Logistik"),
+    ],
+)
+def test_the_company_is_named_without_its_legal_form(legal: str, said: str) -> None:
+    from followup.messages.names import short_company
+
+    assert short_company(legal) == said

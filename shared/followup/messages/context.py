@@ -23,6 +23,7 @@ from followup.messages.fields import advice_for_role
 from followup.messages.intake import Intake, keywords, read_intake
 from followup.messages.names import candidate_preferred_name, given_name, greeting_for, proper_case, short_company
 from followup.messages.phrasing import topic_kind
+from followup.messages.subjects import title_head
 
 __all__ = ["TEMPLATE_VARIABLES", "VARIANTS", "addressee", "panel_allocation", "template_context"]
 
@@ -255,7 +256,8 @@ def template_context(request: InterviewRequest, follow_up: PlannedFollowUp, *, t
         "full_name": clean(proper_case(person.name)),
         "candidate_first_name": preferred,
         "candidate_name": candidate_name,
-        "role": clean(request.position.short_title or request.position.title),
+        # The title as it reads in a sentence: its qualifier after a dash dropped (`role_full` keeps it).
+        "role": clean(request.position.short_title or title_head(request.position.title)),
         "role_full": clean(request.position.title),
         "company": clean(request.company.short_name or short_company(request.company.name)),
         "company_full": clean(request.company.name),

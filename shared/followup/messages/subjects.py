@@ -82,6 +82,14 @@ def _head_of_title(role: str, limit: int) -> str:
 _TITLE_DASH = re.compile(r"\s[–—-]\s")
 
 
+def title_head(title: str) -> str:
+    """A job title without the qualifier after its own dash ("Registered Nurse – Adult ICU" → "Registered Nurse",
+    "Supervising Pharmacist - Cork branch" → "Supervising Pharmacist"): how the role is named in a sentence or a
+    subject, where a second dash would read as a break."""
+    own_dash = _TITLE_DASH.search(title)
+    return title[: own_dash.start()].strip() if own_dash and title[: own_dash.start()].strip() else title
+
+
 def fit_subject(prefix: str, role: str | None, company: str | None, *, joiner: str = " at ") -> str:
     """`prefix – role at company` in SUBJECT_MAX characters: drop the company, then shorten the role; never '…'."""
     prefix = _SPACES.sub(" ", prefix).strip()
@@ -89,10 +97,7 @@ def fit_subject(prefix: str, role: str | None, company: str | None, *, joiner: s
         return prefix[:SUBJECT_MAX]
     separator = " – "
     if role:
-        # A title with its own dash ("Registered Nurse – Adult ICU") would give the subject two: its head alone.
-        own_dash = _TITLE_DASH.search(role)
-        if own_dash and role[: own_dash.start()].strip():
-            role = role[: own_dash.start()].strip()
+        role = title_head(role)  # a title with its own dash would give the subject two
     room = SUBJECT_MAX - len(prefix) - len(separator)
     if role and company and len(role) + len(joiner) + len(company) <= room:
         return f"{prefix}{separator}{role}{joiner}{company}"
